@@ -75,6 +75,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   experimentalIntegRunner: true,
 
+  tsconfigDevFile: 'tsconfig.dev.json',
+
   gitignore: ['/.ci/.node/', '/cdk.out.ci/', 'cdk.out/', '/examples/**/cdk.out/', '/bench-results/'],
 });
 
