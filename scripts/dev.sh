@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs a command with this project's toolchain, installing what is missing first:
+# Node.js 22 (from npm, into .tools/), shellcheck (from the OS packages), and node_modules.
+#
+#   scripts/dev.sh npx projen example   # synthesize the example app
+#   scripts/dev.sh npx projen build     # build and run every test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_dir="$PWD/.tools/node"
+if [ ! -x "$node_dir/node_modules/node/bin/node" ]; then
+  echo "Installing Node.js 22 into .tools/node" >&2
+  npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$node_dir" node@22 >&2
+fi
+export PATH="$node_dir/node_modules/node/bin:$PATH"
+
+if ! command -v shellcheck >/dev/null 2>&1; then
+  echo "Installing shellcheck" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >&2
+  $sudo_cmd apt-get install -y -qq shellcheck >&2
+fi
+
+# A fresh clone, or a lock file newer than the installed tree, gets a clean install.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund >&2
+fi
+
+exec "$@"
