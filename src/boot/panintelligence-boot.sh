@@ -1,0 +1,372 @@
+#!/bin/bash
+# panintelligence-boot: sets up a Panintelligence dashboard instance created by
+# @panintelligence/cdk-dashboard. Installed as /usr/local/sbin/panintelligence-boot by the user
+# data; reads the deployment's values (secret ARNs, never secret values) from a root-only file.
+#
+#   mount-efs      mount the file system at $PI_EFS_MOUNT and record it in fstab (first boot)
+#   share-dirs     seed the shared data directories on EFS and bind them over the local ones
+#   install-units  install the per-boot unit that runs `configure` before the dashboard
+#   configure      rewrite the env files from Secrets Manager (every boot, before the dashboard)
+#
+# Every path can be overridden through the environment so that the logic can be exercised in a
+# scratch directory. Secret values are never printed, logged or passed on a command line.
+set -euo pipefail
+umask 022
+# The AWS CLI may come from the snap store; systemd's default PATH lacks /snap/bin.
+PATH=$PATH:/snap/bin
+
+CONFIG=${PI_CDK_CONFIG:-/etc/panintelligence/cdk.env}
+PI_ROOT=${PI_ROOT:-/var/panintelligence}
+EFS_MOUNT=${PI_EFS_MOUNT:-/mnt/efs}
+FSTAB=${PI_FSTAB:-/etc/fstab}
+SYSTEMD_DIR=${PI_SYSTEMD_DIR:-/etc/systemd/system}
+OWNER=${PI_OWNER:-pi-user:pi-group}
+RETRY_DELAY=${PI_RETRY_DELAY:-2}
+# Shared by every instance; logs/ stays local. The sync function writes into the same
+# directories under <file system root>/var/panintelligence/.
+SHARED_DIRS=(images themes excel svg keys)
+SHARED_ROOT=$EFS_MOUNT/var/panintelligence
+
+log() { echo "panintelligence-boot: $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# retry TRIES COMMAND...: run COMMAND until it succeeds, backing off exponentially (max 60 s).
+# Bash ignores `set -e` inside a command that is tested, so retried functions chain with &&.
+retry() {
+  local tries=$1 delay=$RETRY_DELAY attempt=1
+  shift
+  until "$@"; do
+    if ((attempt >= tries)); then
+      return 1
+    fi
+    log "attempt $attempt of $tries failed (${1##*/}); retrying in ${delay}s"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2 > 60 ? 60 : delay * 2))
+  done
+}
+
+# The config is KEY=value lines; it is parsed, never sourced, so no value is ever evaluated.
+read_config() {
+  [[ -r $CONFIG ]] || die "cannot read $CONFIG"
+  REGION='' URL_SUFFIX='' FILE_SYSTEM_ID='' DATABASE_SECRET_ARN='' LICENCE_SECRET_ARN=''
+  PUBLIC_HOST='' SCHEMA_NAME=''
+  local line value
+  while IFS= read -r line || [[ -n $line ]]; do
+    value=${line#*=}
+    case ${line%%=*} in
+      PI_CDK_REGION) REGION=$value ;;
+      PI_CDK_URL_SUFFIX) URL_SUFFIX=$value ;;
+      PI_CDK_FILE_SYSTEM_ID) FILE_SYSTEM_ID=$value ;;
+      PI_CDK_DATABASE_SECRET_ARN) DATABASE_SECRET_ARN=$value ;;
+      PI_CDK_LICENCE_SECRET_ARN) LICENCE_SECRET_ARN=$value ;;
+      PI_CDK_PUBLIC_HOST) PUBLIC_HOST=$value ;;
+      PI_CDK_SCHEMA_NAME) SCHEMA_NAME=$value ;;
+      *) ;;
+    esac
+  done <"$CONFIG"
+  URL_SUFFIX=${URL_SUFFIX:-amazonaws.com}
+  SCHEMA_NAME=${SCHEMA_NAME:-dashboard}
+  if [[ -z $REGION ]]; then
+    REGION=$(retry 5 imds_region) || die "no region in $CONFIG and none from instance metadata"
+  fi
+}
+
+# IMDSv2 only (the launch template requires tokens).
+imds_region() {
+  local token
+  token=$(curl -fsS -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+    http://169.254.169.254/latest/api/token) &&
+    curl -fsS -m 5 -H "X-aws-ec2-metadata-token: $token" \
+      http://169.254.169.254/latest/meta-data/placement/region
+}
+
+apt_install() {
+  local apt=(apt-get -q -y -o DPkg::Lock::Timeout=300)
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" update >&2 &&
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$@" >&2
+}
+
+# The Ubuntu 20.04 image may lack the AWS CLI: take focal's package, else the snap.
+install_aws_cli() {
+  { command -v apt-get >/dev/null && apt_install awscli; } ||
+    { command -v snap >/dev/null && snap install aws-cli --classic >&2; }
+  command -v aws >/dev/null
+}
+
+# set_fstab_entry SOURCE TARGET TYPE OPTIONS: replace any entry for TARGET, so reruns never
+# duplicate one.
+set_fstab_entry() {
+  local tmp
+  tmp=$(mktemp "$FSTAB.XXXXXX")
+  TARGET=$2 awk '/^[[:space:]]*#/ || $2 != ENVIRON["TARGET"]' "$FSTAB" >"$tmp"
+  printf '%s %s %s %s 0 0\n' "$1" "$2" "$3" "$4" >>"$tmp"
+  chmod 0644 "$tmp"
+  mv "$tmp" "$FSTAB"
+}
+
+mount_efs() {
+  read_config
+  [[ -n $FILE_SYSTEM_ID ]] || die "no file system id in $CONFIG"
+  local source type options
+  if command -v mount.efs >/dev/null; then
+    # amazon-efs-utils is installed: encrypt NFS traffic with TLS.
+    source=$FILE_SYSTEM_ID:/ type=efs options=_netdev,noresvport,tls
+  else
+    source=$FILE_SYSTEM_ID.efs.$REGION.$URL_SUFFIX:/ type=nfs4
+    options=nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,_netdev
+    command -v mount.nfs4 >/dev/null || retry 5 apt_install nfs-common || die "cannot install nfs-common"
+  fi
+  mkdir -p "$EFS_MOUNT"
+  set_fstab_entry "$source" "$EFS_MOUNT" "$type" "$options"
+  if mountpoint -q "$EFS_MOUNT"; then
+    log "$EFS_MOUNT is already mounted"
+    return
+  fi
+  # A new mount target's DNS name can take a few minutes to resolve.
+  if [[ $type == nfs4 ]]; then
+    retry 20 getent hosts "${source%:/}" >/dev/null || die "${source%:/} does not resolve"
+  fi
+  retry 12 mount --fstab "$FSTAB" "$EFS_MOUNT" || die "cannot mount $source on $EFS_MOUNT"
+  log "mounted $source on $EFS_MOUNT ($type)"
+}
+
+# seed_dir NAME: the first instance copies the image's content into the shared directory,
+# without overwriting anything already there (the sync function may have written files before
+# any instance booted). A marker makes this happen once per file system, so files deleted
+# from the share never come back when another instance boots.
+seed_dir() {
+  local local_dir=$PI_ROOT/$1 shared_dir=$SHARED_ROOT/$1 marker=$SHARED_ROOT/.seeded-$1
+  mkdir -p "$shared_dir"
+  if [[ ! -e $marker ]]; then
+    if [[ -d $local_dir ]] && ! mountpoint -q "$local_dir"; then
+      # -n: never replace a shared file (coreutils 8.30 skips silently).
+      cp -a -n "$local_dir/." "$shared_dir/"
+    fi
+    chown -R "$OWNER" "$shared_dir"
+    touch "$marker"
+    log "seeded $shared_dir"
+  fi
+  chown "$OWNER" "$shared_dir"
+  chmod 0755 "$shared_dir"
+}
+
+# Bind mounts (not symlinks): the dashboard sees ordinary directories at its usual paths, and
+# when EFS is missing the mounts fail instead of the dashboard writing to a local copy.
+share_dirs() {
+  mountpoint -q "$EFS_MOUNT" || die "$EFS_MOUNT is not mounted"
+  mkdir -p "$SHARED_ROOT"
+  local dir
+  # Instances booting together take turns (NFSv4 supports the lock).
+  exec 9>"$SHARED_ROOT/.seed.lock"
+  flock -w 900 9 || die "timed out waiting for $SHARED_ROOT/.seed.lock"
+  for dir in "${SHARED_DIRS[@]}"; do
+    seed_dir "$dir"
+  done
+  exec 9>&-
+  for dir in "${SHARED_DIRS[@]}"; do
+    mkdir -p "$PI_ROOT/$dir"
+    set_fstab_entry "$SHARED_ROOT/$dir" "$PI_ROOT/$dir" none \
+      "bind,_netdev,x-systemd.requires-mounts-for=$EFS_MOUNT"
+    if ! mountpoint -q "$PI_ROOT/$dir"; then
+      mount --fstab "$FSTAB" "$PI_ROOT/$dir"
+      log "bound $SHARED_ROOT/$dir on $PI_ROOT/$dir"
+    fi
+  done
+}
+
+install_units() {
+  local mounts=$EFS_MOUNT dir
+  for dir in "${SHARED_DIRS[@]}"; do
+    mounts+=" $PI_ROOT/$dir"
+  done
+  # Oneshot without RemainAfterExit: it runs again whenever the dashboard is (re)started, so
+  # even a service restart picks up a rotated password. If it fails the dashboard stays down.
+  cat >"$SYSTEMD_DIR/panintelligence-config.service" <<EOF
+[Unit]
+Description=Write the Panintelligence env files from AWS Secrets Manager
+Wants=network-online.target
+After=network-online.target remote-fs.target
+Before=panintelligence.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/panintelligence-boot configure
+TimeoutStartSec=20min
+
+[Install]
+RequiredBy=panintelligence.service
+EOF
+  mkdir -p "$SYSTEMD_DIR/panintelligence.service.d"
+  cat >"$SYSTEMD_DIR/panintelligence.service.d/50-cdk-dashboard.conf" <<EOF
+# The dashboard must never run on the local copies of its shared directories.
+[Unit]
+RequiresMountsFor=$mounts
+EOF
+  systemctl daemon-reload
+  systemctl enable panintelligence-config.service panintelligence.service
+}
+
+get_secret() {
+  aws --region "$REGION" --output json secretsmanager get-secret-value --secret-id "$1"
+}
+
+# Python (present on Ubuntu 20.04, unlike jq) parses the secrets and rewrites the env files:
+# values are written verbatim, never passed through sed or a shell. The secret responses arrive
+# on file descriptors 3 and 4. Keys already in a file are replaced where they stand (later
+# duplicates dropped), other lines are kept, and the file is replaced atomically with mode 0600
+# and its previous owner. Must run on Python 3.8.
+read -r -d '' WRITE_ENV_FILES <<'PY' || true
+import grp, json, os, pwd, sys, tempfile
+
+def fail(message):
+    sys.stderr.write('panintelligence-boot: ERROR: ' + message + '\n')
+    sys.exit(1)
+
+def secret_string(fd, name):
+    try:
+        with os.fdopen(fd, encoding='utf-8') as f:
+            value = json.load(f).get('SecretString')
+    except ValueError:
+        fail('the response for the %s is not JSON' % name)
+    if not isinstance(value, str):
+        fail('the %s has no SecretString (binary secrets are not supported)' % name)
+    return value
+
+def licence_value(raw):
+    value = raw.strip()
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    # A key/value secret (the console's default kind): take its "licence" entry, or its only one.
+    if isinstance(parsed, dict):
+        keys = [k for k in ('licence', 'license', 'PI_LICENCE') if k in parsed]
+        if not keys and len(parsed) == 1:
+            keys = list(parsed)
+        if not keys:
+            fail('the licence secret is JSON without a "licence" key')
+        value = parsed[keys[0]]
+        if not isinstance(value, str):
+            fail('the licence in the licence secret is not a string')
+        value = value.strip()
+    if not value:
+        fail('the licence secret is empty')
+    return value
+
+def ids(owner):
+    user, _, group = owner.partition(':')
+    try:
+        uid = int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid
+        gid = int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+    except KeyError:
+        uid, gid = 0, 0
+    return uid, gid
+
+def rewrite(path, pairs, default_ids):
+    for key, value in pairs:
+        if any(c in value for c in '\n\r\0'):
+            fail('%s must be a single line' % key)
+    wanted = dict(pairs)
+    try:
+        with open(path, encoding='utf-8', errors='surrogateescape') as f:
+            lines = f.read().splitlines()
+        st = os.stat(path)
+        uid, gid = st.st_uid, st.st_gid
+    except FileNotFoundError:
+        lines, (uid, gid) = [], default_ids
+    out, done = [], set()
+    for line in lines:
+        key = line.split('=', 1)[0].strip() if '=' in line else ''
+        if key.startswith('export '):
+            key = key[len('export '):].strip()
+        if key in wanted:
+            if key not in done:
+                out.append(key + '=' + wanted[key])
+                done.add(key)
+            continue
+        out.append(line)
+    out += [key + '=' + value for key, value in pairs if key not in done]
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.' + os.path.basename(path) + '.')
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8', errors='surrogateescape') as f:
+            f.write('\n'.join(out) + '\n')
+            f.flush()
+            os.fchown(f.fileno(), uid, gid)
+            os.fchmod(f.fileno(), 0o600)
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+root, host, schema, owner, with_licence = sys.argv[1:6]
+try:
+    db = json.loads(secret_string(3, 'database secret'))
+except ValueError:
+    fail('the database secret is not JSON')
+if not isinstance(db, dict):
+    fail('the database secret is not a JSON object')
+
+def field(key, default=None):
+    value = db.get(key, default)
+    if value is None or value == '':
+        fail('the database secret has no "%s"' % key)
+    return str(value)
+
+database = [
+    ('PI_DB_HOST', field('host')),
+    ('PI_DB_PORT', field('port', 3306)),
+    ('PI_DB_USERNAME', field('username')),
+    ('PI_DB_PASSWORD', field('password')),
+    ('PI_DB_SCHEMA_NAME', schema),
+]
+# The load balancer terminates TLS on 443 and forwards plain HTTP.
+dashboard = database + [
+    ('PI_EXTERNAL_DB', 'true'),
+    ('PI_PROXY_ENABLED', 'true'),
+    ('PI_PROXY_SCHEME', 'https'),
+    ('PI_PROXY_HOST', host),
+    ('PI_PROXY_PORT', '443'),
+    ('PI_PROXY_IS_SECURE', 'true'),
+    ('PI_TOMCAT_COOKIE_SECURE', 'true'),
+]
+if with_licence == 'yes':
+    dashboard.append(('PI_LICENCE', licence_value(secret_string(4, 'licence secret'))))
+default_ids = ids(owner)
+rewrite(os.path.join(root, 'dashboard.env'), dashboard, default_ids)
+rewrite(os.path.join(root, 'scheduler.env'), database, default_ids)
+PY
+
+configure() {
+  read_config
+  [[ -n $DATABASE_SECRET_ARN ]] || die "no database secret ARN in $CONFIG"
+  [[ -n $PUBLIC_HOST ]] || die "no public host name in $CONFIG"
+  if ! command -v aws >/dev/null; then
+    log "installing the AWS CLI"
+    retry 5 install_aws_cli || die "cannot install the AWS CLI"
+  fi
+  local database licence='' with_licence=no
+  database=$(retry 8 get_secret "$DATABASE_SECRET_ARN") ||
+    die "cannot read the database secret $DATABASE_SECRET_ARN"
+  if [[ -n $LICENCE_SECRET_ARN ]]; then
+    licence=$(retry 8 get_secret "$LICENCE_SECRET_ARN") ||
+      die "cannot read the licence secret $LICENCE_SECRET_ARN"
+    with_licence=yes
+  fi
+  mkdir -p "$PI_ROOT"
+  python3 -c "$WRITE_ENV_FILES" "$PI_ROOT" "$PUBLIC_HOST" "$SCHEMA_NAME" "$OWNER" "$with_licence" \
+    3<<<"$database" 4<<<"$licence" || die "cannot write the env files in $PI_ROOT"
+  log "wrote $PI_ROOT/dashboard.env and $PI_ROOT/scheduler.env"
+}
+
+case ${1:-} in
+  mount-efs) mount_efs ;;
+  share-dirs) share_dirs ;;
+  install-units) install_units ;;
+  configure) configure ;;
+  *)
+    echo "usage: ${0##*/} mount-efs|share-dirs|install-units|configure" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,129 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Aws, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+
+/** Where the user data installs the boot helper on the instance. */
+export const BOOT_HELPER_PATH = '/usr/local/sbin/panintelligence-boot';
+/** Where the user data writes the deployment's values (root only, no secret values). */
+export const BOOT_CONFIG_PATH = '/etc/panintelligence/cdk.env';
+
+/** EC2 refuses user data larger than this (before base64). */
+export const USER_DATA_MAX_BYTES = 16 * 1024;
+
+const RENDERED_FILES_MARKER = '# @@RENDERED_FILES@@';
+const CONFIG_DELIMITER = 'PI_CDK_ENV';
+const HELPER_DELIMITER = 'PI_BOOT_HELPER';
+
+/** Values the instance boot needs; each may be a token. */
+export interface DashboardBootOptions {
+  /** The EFS file system holding the shared data directories. */
+  readonly fileSystemId: string;
+  /** ARN of the RDS-generated JSON secret (username, password, host, port, ...). */
+  readonly databaseSecretArn: string;
+  /**
+   * ARN of the secret holding the licence: a one-line licence XML or an Automated Licence
+   * Manager id, as a plain string (or JSON with a `licence` key).
+   * @default - no PI_LICENCE is written
+   */
+  readonly licenceSecretArn?: string;
+  /** Host name users reach the dashboard at (domain name or load balancer DNS name). */
+  readonly publicHost: string;
+  /**
+   * Region of the secrets and the file system.
+   * @default Aws.REGION
+   */
+  readonly region?: string;
+  /**
+   * Schema of the repository database.
+   * @default 'dashboard'
+   */
+  readonly schemaName?: string;
+}
+
+/**
+ * Renders the instance's user data: the first-boot script (user-data.sh) with the deployment's
+ * config file and the boot helper (panintelligence-boot.sh) written at its marker.
+ */
+export function renderDashboardUserData(options: DashboardBootOptions): ec2.UserData {
+  // [line in the config file, value, option it comes from, required]
+  const config: Array<[string, string, string, boolean]> = [
+    ['PI_CDK_REGION', options.region ?? Aws.REGION, 'region', true],
+    ['PI_CDK_URL_SUFFIX', Aws.URL_SUFFIX, 'Aws.URL_SUFFIX', true],
+    ['PI_CDK_FILE_SYSTEM_ID', options.fileSystemId, 'fileSystemId', true],
+    ['PI_CDK_DATABASE_SECRET_ARN', options.databaseSecretArn, 'databaseSecretArn', true],
+    ['PI_CDK_LICENCE_SECRET_ARN', options.licenceSecretArn ?? '', 'licenceSecretArn', false],
+    ['PI_CDK_PUBLIC_HOST', options.publicHost, 'publicHost', true],
+    ['PI_CDK_SCHEMA_NAME', options.schemaName ?? 'dashboard', 'schemaName', true],
+  ];
+  for (const [, value, option, required] of config) {
+    checkOption(option, value, required);
+  }
+  const schemaName = options.schemaName;
+  if (schemaName !== undefined && !Token.isUnresolved(schemaName) && !/^[A-Za-z0-9_]+$/.test(schemaName)) {
+    throw new Error(`schemaName must be letters, digits and underscores; got ${JSON.stringify(schemaName)}`);
+  }
+
+  const helper = withoutCommentLines(readBootFile('panintelligence-boot.sh'));
+  if (helper.split('\n').includes(HELPER_DELIMITER)) {
+    throw new Error(`panintelligence-boot.sh must not contain a line '${HELPER_DELIMITER}'`);
+  }
+
+  const firstBoot = readBootFile('user-data.sh').split('\n');
+  const marker = firstBoot.indexOf(RENDERED_FILES_MARKER);
+  if (!firstBoot[0].startsWith('#!') || marker < 0 || firstBoot.lastIndexOf(RENDERED_FILES_MARKER) !== marker) {
+    throw new Error(`user-data.sh must start with a shebang and contain the line '${RENDERED_FILES_MARKER}' once`);
+  }
+
+  const configDir = path.posix.dirname(BOOT_CONFIG_PATH);
+  const userData = ec2.UserData.forLinux();
+  userData.addCommands(
+    // UserData.forLinux() supplies the shebang.
+    ...firstBoot.slice(1, marker),
+    '# ---- Rendered by @panintelligence/cdk-dashboard for this deployment ----',
+    '# Where to read the secrets from: ARNs only, the values are read at every boot.',
+    `mkdir -p ${configDir}`,
+    `(umask 077 && cat >${BOOT_CONFIG_PATH}) <<'${CONFIG_DELIMITER}'`,
+    ...config.map(([key, value]) => `${key}=${value}`),
+    CONFIG_DELIMITER,
+    `chmod 0600 ${BOOT_CONFIG_PATH}`,
+    '# The boot helper: boot/panintelligence-boot.sh of @panintelligence/cdk-dashboard, whose',
+    '# comment lines are left out here to stay within the 16 KB user data limit.',
+    `cat >${BOOT_HELPER_PATH} <<'${HELPER_DELIMITER}'`,
+    helper.trimEnd(),
+    HELPER_DELIMITER,
+    `chmod 0755 ${BOOT_HELPER_PATH}`,
+    '# ---- End of rendered files ----',
+    ...firstBoot.slice(marker + 1),
+  );
+  return userData;
+}
+
+function readBootFile(name: string): string {
+  // Beside this module in src/boot/ (tests) and lib/boot/ (the package; copied by the build).
+  return fs.readFileSync(path.join(__dirname, name), 'utf-8');
+}
+
+/**
+ * Drops whole-line comments except the shebang. Safe for the helper because none of its
+ * heredocs holds a line whose meaning depends on a leading '#' (Python and unit-file comments).
+ */
+function withoutCommentLines(script: string): string {
+  return script
+    .split('\n')
+    .filter((line, index) => index === 0 || !/^\s*#/.test(line))
+    .join('\n');
+}
+
+/** A value is written as one `KEY=value` line of a quoted heredoc: it must be one line. */
+function checkOption(option: string, value: string, required: boolean) {
+  if (Token.isUnresolved(value)) {
+    return;
+  }
+  if (required && value.trim() === '') {
+    throw new Error(`${option} must not be empty`);
+  }
+  if (/[\r\n\0]/.test(value) || value !== value.trim()) {
+    throw new Error(`${option} must be a single line without surrounding spaces; got ${JSON.stringify(value)}`);
+  }
+}

@@ -1,0 +1,110 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import {
+  BOOT_SRC_DIR,
+  DATABASE_SECRET_ARN,
+  FILE_SYSTEM_ID,
+  heredocBody,
+  LICENCE_SECRET_ARN,
+  PUBLIC_HOST,
+  REGION,
+  renderUserDataText,
+} from './harness';
+import { renderDashboardUserData, USER_DATA_MAX_BYTES } from '../../src/boot';
+
+const baseOptions = {
+  fileSystemId: 'fs-1',
+  databaseSecretArn: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:db-AbCdEf',
+  publicHost: 'dashboard.example.com',
+};
+
+describe('renderDashboardUserData', () => {
+  test('writes the config file from the token values, in a quoted heredoc', () => {
+    const text = renderUserDataText();
+    expect(text.startsWith('#!/bin/bash\n')).toBe(true);
+    expect(text).toContain("(umask 077 && cat >/etc/panintelligence/cdk.env) <<'PI_CDK_ENV'\n");
+    expect(heredocBody(text, 'PI_CDK_ENV')).toBe([
+      `PI_CDK_REGION=${REGION}`,
+      'PI_CDK_URL_SUFFIX=amazonaws.com',
+      `PI_CDK_FILE_SYSTEM_ID=${FILE_SYSTEM_ID}`,
+      `PI_CDK_DATABASE_SECRET_ARN=${DATABASE_SECRET_ARN}`,
+      `PI_CDK_LICENCE_SECRET_ARN=${LICENCE_SECRET_ARN}`,
+      `PI_CDK_PUBLIC_HOST=${PUBLIC_HOST}`,
+      'PI_CDK_SCHEMA_NAME=dashboard',
+      '',
+    ].join('\n'));
+    expect(text).toContain('chmod 0600 /etc/panintelligence/cdk.env\n');
+  });
+
+  test('leaves the licence ARN empty when there is no licence secret', () => {
+    const config = heredocBody(renderUserDataText({ withLicence: false }), 'PI_CDK_ENV');
+    expect(config).toContain('\nPI_CDK_LICENCE_SECRET_ARN=\n');
+    expect(config).not.toContain('Licence');
+  });
+
+  test('installs the helper as written in src/boot, without its comment lines', () => {
+    const text = renderUserDataText();
+    const source = fs.readFileSync(path.join(BOOT_SRC_DIR, 'panintelligence-boot.sh'), 'utf-8');
+    const expected = source.split('\n').filter((line, i) => i === 0 || !line.trim().startsWith('#')).join('\n');
+    expect(heredocBody(text, 'PI_BOOT_HELPER')).toBe(expected.trimEnd() + '\n');
+    expect(text).toContain("cat >/usr/local/sbin/panintelligence-boot <<'PI_BOOT_HELPER'\n");
+    expect(text).toContain('\nchmod 0755 /usr/local/sbin/panintelligence-boot\n');
+  });
+
+  test('runs the first-boot steps after the rendered files, in order', () => {
+    const text = renderUserDataText();
+    const steps = [
+      'set -euo pipefail',
+      "<<'PI_CDK_ENV'",
+      "<<'PI_BOOT_HELPER'",
+      'systemctl stop panintelligence.service',
+      '"$boot" mount-efs',
+      '"$boot" share-dirs',
+      '"$boot" install-units',
+      'systemctl start panintelligence-config.service',
+      'systemctl restart --no-block panintelligence.service',
+    ].map((step) => text.indexOf(step));
+    expect(steps.every((index) => index > 0)).toBe(true);
+    expect([...steps].sort((a, b) => a - b)).toEqual(steps);
+    expect(text).not.toContain('@@RENDERED_FILES@@');
+  });
+
+  test('stays within the EC2 user data limit with long values', () => {
+    const long = 'x'.repeat(200);
+    const userData = renderDashboardUserData({
+      fileSystemId: 'fs-0123456789abcdef0',
+      databaseSecretArn: `arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:${long}-AbCdEf`,
+      licenceSecretArn: `arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:${long}-GhIjKl`,
+      publicHost: `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.example.com`,
+      region: 'us-gov-west-1',
+    });
+    const text = new Stack(new App(), 'Size').resolve(userData.render());
+    expect(typeof text).toBe('object'); // Aws.URL_SUFFIX is still a token
+    const joined = (text['Fn::Join'][1] as any[]).map((p) => (typeof p === 'string' ? p : 'amazonaws.com')).join('');
+    expect(Buffer.byteLength(joined)).toBeLessThan(USER_DATA_MAX_BYTES);
+  });
+
+  test('returns Linux user data that an instance can take as is', () => {
+    const userData = renderDashboardUserData(baseOptions);
+    expect(userData).toBeInstanceOf(ec2.UserData);
+    expect(new Stack(new App(), 'Plain').resolve(userData.render())).toHaveProperty('Fn::Join');
+  });
+
+  test.each([
+    ['publicHost', { publicHost: 'a.example.com\nPI_CDK_REGION=x' }],
+    ['publicHost', { publicHost: ' a.example.com' }],
+    ['publicHost', { publicHost: '' }],
+    ['databaseSecretArn', { databaseSecretArn: '' }],
+    ['fileSystemId', { fileSystemId: 'fs-1\n' }],
+    ['licenceSecretArn', { licenceSecretArn: 'arn\nPI_CDK_ENV' }],
+    ['schemaName', { schemaName: 'dash board' }],
+  ])('refuses a bad %s', (name, bad) => {
+    expect(() => renderDashboardUserData({ ...baseOptions, ...bad })).toThrow(name);
+  });
+
+  test('accepts a custom schema name', () => {
+    expect(heredocBody(renderUserDataText({ schemaName: 'pi_repo' }), 'PI_CDK_ENV')).toContain('\nPI_CDK_SCHEMA_NAME=pi_repo\n');
+  });
+});
