@@ -1,0 +1,137 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { suppressNag } from './nag';
+
+/**
+ * Properties of {@link FileSystemBackup}.
+ */
+export interface FileSystemBackupProps {
+  /** The file system to back up. */
+  readonly fileSystem: efs.IFileSystem;
+
+  /**
+   * How long each daily recovery point is kept.
+   *
+   * @default Duration.days(35)
+   */
+  readonly retention?: Duration;
+
+  /**
+   * When the daily backup starts (UTC).
+   *
+   * @default - every day at 05:00 UTC, a quiet hour in both Europe and the Americas
+   */
+  readonly schedule?: events.Schedule;
+
+  /**
+   * Vault that stores the recovery points.
+   *
+   * @default - a new vault (see `encryptionKey`, `removalPolicy`, `notificationTopic`)
+   */
+  readonly backupVault?: backup.IBackupVault;
+
+  /**
+   * Key that encrypts the new vault's recovery points (ignored when `backupVault` is given).
+   *
+   * @default - the AWS managed key `aws/backup`: encrypted at rest at no key cost, but its
+   * policy cannot be changed, so recovery points cannot be shared with another account
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the new vault when the stack is deleted (ignored when `backupVault` is given).
+   * A vault that still holds recovery points cannot be deleted anyway.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Topic told about failed or expired backup jobs and finished restore jobs of the new vault
+   * (ignored when `backupVault` is given).
+   *
+   * @default - no notifications
+   */
+  readonly notificationTopic?: sns.ITopic;
+}
+
+/**
+ * Daily AWS Backup of an EFS file system, kept for a configurable number of days.
+ *
+ * Creates a vault (unless one is given), a plan with one daily rule, and a selection
+ * holding the file system. Names are generated, so two stacks can live side by side.
+ * Do not also turn on the file system's own automatic backups (`enableAutomaticBackups`),
+ * or every day is backed up twice.
+ */
+export class FileSystemBackup extends Construct {
+  /** The vault holding the recovery points. */
+  public readonly vault: backup.IBackupVault;
+
+  /** The backup plan. */
+  public readonly plan: backup.BackupPlan;
+
+  /** The selection assigning the file system to the plan. */
+  public readonly selection: backup.BackupSelection;
+
+  /** The role AWS Backup uses for the backup jobs; it may also run restore jobs (`--iam-role-arn`). */
+  public readonly role: iam.IRole;
+
+  /** How long each recovery point is kept. */
+  public readonly retention: Duration;
+
+  /**
+   * Creates the backup vault, plan and selection.
+   *
+   * @param scope the construct to add them to
+   * @param id the id of this construct, unique within `scope`
+   * @param props the file system to back up, and how long recovery points are kept
+   */
+  constructor(scope: Construct, id: string, props: FileSystemBackupProps) {
+    super(scope, id);
+
+    this.retention = props.retention ?? Duration.days(35);
+    if (!this.retention.isUnresolved()) {
+      const days = this.retention.toDays({ integral: false });
+      if (!Number.isInteger(days) || days < 1) {
+        throw new Error(`retention (file system backups) must be a whole number of days, at least 1 (got ${this.retention.toHumanString()})`);
+      }
+    }
+
+    this.vault = props.backupVault ?? new backup.BackupVault(this, 'Vault', {
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      notificationTopic: props.notificationTopic,
+      notificationEvents: props.notificationTopic ? [
+        backup.BackupVaultEvents.BACKUP_JOB_FAILED,
+        backup.BackupVaultEvents.BACKUP_JOB_EXPIRED,
+        backup.BackupVaultEvents.RESTORE_JOB_COMPLETED,
+      ] : undefined,
+    });
+
+    this.plan = new backup.BackupPlan(this, 'Plan', { backupVault: this.vault });
+    this.plan.addRule(new backup.BackupPlanRule({
+      ruleName: 'Daily',
+      scheduleExpression: props.schedule ?? events.Schedule.cron({ minute: '0', hour: '5' }),
+      deleteAfter: this.retention,
+    }));
+
+    this.selection = this.plan.addSelection('FileSystem', {
+      resources: [backup.BackupResource.fromEfsFileSystem(props.fileSystem)],
+      // Lets the same role run a restore job, so the README's restore steps need no extra role.
+      allowRestores: true,
+    });
+    this.role = this.selection.node.findChild('Role') as iam.IRole;
+    suppressNag(this.role, ['ForBackup', 'ForRestores'].map((suffix) => ({
+      id: 'AwsSolutions-IAM4',
+      reason: 'AWS Backup\'s own service-role policy for EFS backup and restore, kept current by AWS as the service changes; '
+        + 'the role can only be assumed by backup.amazonaws.com.',
+      appliesTo: [`Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicy${suffix}`],
+    })));
+  }
+}

@@ -1,0 +1,150 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { FileSystemBackup, FileSystemBackupProps } from '../src/backup';
+
+function build(props: Partial<FileSystemBackupProps> = {}, extra?: (stack: Stack) => Partial<FileSystemBackupProps>) {
+  const stack = new Stack(new App(), 'Backed');
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const fileSystem = new efs.FileSystem(stack, 'FileSystem', { vpc });
+  const construct = new FileSystemBackup(stack, 'Backup', { fileSystem, ...props, ...extra?.(stack) });
+  return { stack, fileSystem, construct, template: Template.fromStack(stack) };
+}
+
+describe('defaults', () => {
+  const { stack, fileSystem, construct, template } = build();
+
+  test('one vault, retained, encrypted with the AWS managed key, generated name', () => {
+    template.resourceCountIs('AWS::Backup::BackupVault', 1);
+    template.hasResource('AWS::Backup::BackupVault', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { EncryptionKeyArn: Match.absent(), Notifications: Match.absent() },
+    });
+    const [vault] = Object.values(template.findResources('AWS::Backup::BackupVault'));
+    // Generated from the construct path (so it differs between stacks), not a fixed literal.
+    expect(vault.Properties.BackupVaultName).toMatch(/^Backed/);
+    expect(construct.vault).toBeDefined();
+  });
+
+  test('a plan with one daily rule at 05:00 UTC that keeps recovery points 35 days', () => {
+    template.resourceCountIs('AWS::Backup::BackupPlan', 1);
+    template.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: {
+        BackupPlanRule: [{
+          RuleName: 'Daily',
+          ScheduleExpression: 'cron(0 5 * * ? *)',
+          Lifecycle: { DeleteAfterDays: 35 },
+          TargetBackupVault: { 'Fn::GetAtt': [stack.getLogicalId(construct.vault.node.defaultChild as backup.CfnBackupVault), 'BackupVaultName'] },
+        }],
+      },
+    });
+    expect(construct.retention.toDays()).toBe(35);
+  });
+
+  test('a selection holding the file system, with a role that can back up and restore', () => {
+    template.resourceCountIs('AWS::Backup::BackupSelection', 1);
+    template.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupPlanId: { 'Fn::GetAtt': [Match.anyValue(), 'BackupPlanId'] },
+      BackupSelection: {
+        IamRoleArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+        Resources: [{
+          'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':elasticfilesystem:'), { Ref: stack.getLogicalId(fileSystem.node.defaultChild as efs.CfnFileSystem) }])],
+        }],
+      },
+    });
+    expect(stack.resolve(construct.role.roleArn)).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(construct.role.node.defaultChild as iam.CfnRole), 'Arn'] });
+    template.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupSelection: { IamRoleArn: stack.resolve(construct.role.roleArn) },
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'backup.amazonaws.com' } })] },
+      ManagedPolicyArns: [
+        { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('service-role/AWSBackupServiceRolePolicyForBackup$')])] },
+        { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('service-role/AWSBackupServiceRolePolicyForRestores$')])] },
+      ],
+    });
+  });
+});
+
+test('the AWS managed service-role policies are acknowledged for cdk-nag, with a reason', () => {
+  const { template } = build();
+  const [role] = Object.values(template.findResources('AWS::IAM::Role'));
+  expect(role.Metadata.cdk_nag.rules_to_suppress).toEqual([
+    expect.objectContaining({ id: 'AwsSolutions-IAM4', applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup'] }),
+    expect.objectContaining({ id: 'AwsSolutions-IAM4', applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores'] }),
+  ]);
+});
+
+describe('options', () => {
+  test('retention is configurable', () => {
+    const { template } = build({ retention: Duration.days(14) });
+    template.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: { BackupPlanRule: [Match.objectLike({ Lifecycle: { DeleteAfterDays: 14 } })] },
+    });
+  });
+
+  test('schedule is configurable', () => {
+    const { template } = build({ schedule: events.Schedule.cron({ minute: '30', hour: '1' }) });
+    template.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: { BackupPlanRule: [Match.objectLike({ ScheduleExpression: 'cron(30 1 * * ? *)' })] },
+    });
+  });
+
+  test.each([Duration.days(0), Duration.hours(36)])('a retention of %s is refused', (retention) => {
+    expect(() => build({ retention })).toThrow(/retention \(file system backups\) must be a whole number of days, at least 1/);
+  });
+
+  test('an existing vault is used and no vault is created', () => {
+    const { template, construct } = build({}, (stack) => ({
+      backupVault: backup.BackupVault.fromBackupVaultName(stack, 'Existing', 'shared-vault'),
+    }));
+    template.resourceCountIs('AWS::Backup::BackupVault', 0);
+    expect(construct.vault.backupVaultName).toBe('shared-vault');
+    template.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: { BackupPlanRule: [Match.objectLike({ TargetBackupVault: 'shared-vault' })] },
+    });
+  });
+
+  test('customer managed key, removal policy and failure notifications of the new vault', () => {
+    const { template } = build({ removalPolicy: RemovalPolicy.DESTROY }, (stack) => ({
+      encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+      notificationTopic: new sns.Topic(stack, 'Topic'),
+    }));
+    template.hasResource('AWS::Backup::BackupVault', {
+      DeletionPolicy: 'Delete',
+      Properties: {
+        EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+        Notifications: {
+          BackupVaultEvents: ['BACKUP_JOB_FAILED', 'BACKUP_JOB_EXPIRED', 'RESTORE_JOB_COMPLETED'],
+          SNSTopicArn: { Ref: Match.stringLikeRegexp('^Topic') },
+        },
+      },
+    });
+    // AWS Backup may publish to the topic.
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'backup.amazonaws.com' } })] },
+    });
+  });
+
+  test('two stacks side by side get different vault names', () => {
+    const app = new App();
+    const stacks = ['One', 'Two'].map((name) => {
+      const stack = new Stack(app, name);
+      const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+      new FileSystemBackup(stack, 'Backup', { fileSystem: new efs.FileSystem(stack, 'FileSystem', { vpc }) });
+      return stack;
+    });
+    const names = stacks.map((stack) => {
+      const [vault] = Object.values(Template.fromStack(stack).findResources('AWS::Backup::BackupVault'));
+      return vault.Properties.BackupVaultName;
+    });
+    expect(names[0]).not.toEqual(names[1]);
+  });
+});
