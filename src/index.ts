@@ -1,1 +1,5 @@
-export {};
+export * from './dashboard';
+export * from './monitoring';
+export * from './backup';
+export * from './access-logs';
+export * from './cost';

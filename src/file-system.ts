@@ -1,0 +1,44 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import { Construct } from 'constructs';
+
+/** Internal: what the shared file system needs. */
+export interface DashboardFileSystemProps {
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The encrypted EFS file system that holds the data directories every instance shares
+ * (images, themes, excel, svg, keys), with a mount target in each private subnet.
+ */
+export class DashboardFileSystem extends Construct {
+  public readonly fileSystem: efs.FileSystem;
+
+  constructor(scope: Construct, id: string, props: DashboardFileSystemProps) {
+    super(scope, id);
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Dashboard file system: NFS from the fleet and the sync function only',
+      allowAllOutbound: false,
+    });
+    this.fileSystem = new efs.FileSystem(this, 'FileSystem', {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroup,
+      encrypted: true,
+      performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
+      // A few GiB of themes and images: bursting credits cover it at the lowest price.
+      throughputMode: efs.ThroughputMode.BURSTING,
+      // Backups come from the AWS Backup plan of this construct, with its own retention.
+      enableAutomaticBackups: false,
+      // Instances mount over plain NFS (the EFS mount helper is not on the AMI) and need root
+      // on the share to hand the data directories to pi-user; access is limited by the
+      // security group above, which only the fleet and the sync function may use.
+      allowAnonymousAccess: true,
+      removalPolicy: props.removalPolicy,
+    });
+  }
+}

@@ -1,0 +1,137 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { suppressNag } from './nag';
+
+/** Internal: what the fleet tier needs. */
+export interface DashboardFleetProps {
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly machineImage: ec2.IMachineImage;
+  readonly instanceType: ec2.InstanceType;
+  readonly cpuCredits?: ec2.CpuCredits;
+  readonly rootDeviceName: string;
+  readonly volumeType: ec2.EbsDeviceVolumeType;
+  readonly volumeSize: number;
+  readonly keyPair?: ec2.IKeyPair;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly desiredCapacity?: number;
+  readonly scaleOutCpuPercent: number;
+  readonly scaleInCpuPercent: number;
+  readonly healthCheckGracePeriod: Duration;
+  readonly userData: ec2.UserData;
+  readonly notificationTopic?: sns.ITopic;
+}
+
+/**
+ * The dashboard instances: a launch template (IMDSv2, encrypted root volume, SSM access) and an
+ * Auto Scaling group across every private subnet with CPU step scaling.
+ */
+export class DashboardFleet extends Construct {
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: DashboardFleetProps) {
+    super(scope, id);
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Dashboard instances: 8224 from the load balancer; out to the database, file system and HTTPS',
+      allowAllOutbound: false,
+    });
+    // Package installs (the AWS CLI at first boot), SSM, Secrets Manager and licence checks.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and package mirrors');
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP to the Ubuntu package mirrors');
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'Panintelligence dashboard instances',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    suppressNag(this.role, [{
+      id: 'AwsSolutions-IAM4',
+      reason: 'AmazonSSMManagedInstanceCore is the maintained policy for Session Manager, the only way into the instances.',
+      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore'],
+    }]);
+
+    const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage: props.machineImage,
+      instanceType: props.instanceType,
+      cpuCredits: props.cpuCredits,
+      role: this.role,
+      securityGroup: this.securityGroup,
+      userData: props.userData,
+      keyPair: props.keyPair,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      instanceMetadataTags: false,
+      blockDevices: [{
+        deviceName: props.rootDeviceName,
+        volume: ec2.BlockDeviceVolume.ebs(props.volumeSize, {
+          volumeType: props.volumeType,
+          encrypted: true,
+          deleteOnTermination: true,
+        }),
+      }],
+    });
+
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      launchTemplate,
+      minCapacity: props.minCapacity,
+      maxCapacity: props.maxCapacity,
+      desiredCapacity: props.desiredCapacity,
+      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
+        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+        gracePeriod: props.healthCheckGracePeriod,
+      }),
+      defaultInstanceWarmup: props.healthCheckGracePeriod,
+      // A new launch template version (e.g. a new AMI) replaces instances one at a time.
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
+        maxBatchSize: 1,
+        minInstancesInService: minInstancesInService(props.minCapacity, props.maxCapacity),
+        pauseTime: props.healthCheckGracePeriod,
+      }),
+      notifications: props.notificationTopic ? [{ topic: props.notificationTopic }] : undefined,
+      // Fleet size on the CloudWatch dashboard; group metrics cost nothing.
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+    });
+    if (!props.notificationTopic) {
+      suppressNag(this.autoScalingGroup, [{
+        id: 'AwsSolutions-AS3',
+        reason: 'No alarmTopic was given, so there is nowhere to send scaling notifications; the activity history and the CloudWatch dashboard show them.',
+      }]);
+    }
+
+    const cpu = new cloudwatch.Metric({
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      dimensionsMap: { AutoScalingGroupName: this.autoScalingGroup.autoScalingGroupName },
+      statistic: cloudwatch.Stats.AVERAGE,
+      period: Duration.minutes(5),
+    });
+    this.autoScalingGroup.scaleOnMetric('CpuStepScaling', {
+      metric: cpu,
+      adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      scalingSteps: [
+        { upper: props.scaleInCpuPercent, change: -1 },
+        { lower: props.scaleOutCpuPercent, change: +1 },
+      ],
+    });
+  }
+}
+
+/** CloudFormation needs MinInstancesInService below MaxSize to replace anything. */
+function minInstancesInService(min: number, max: number): number {
+  if (Token.isUnresolved(min) || Token.isUnresolved(max)) {
+    return 0;
+  }
+  return Math.max(0, Math.min(min, max - 1));
+}

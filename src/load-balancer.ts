@@ -1,0 +1,115 @@
+import { Duration } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import { Construct } from 'constructs';
+import { suppressNag } from './nag';
+
+/** The dashboard's HTTP port on each instance. */
+export const APP_PORT = 8224;
+
+/** Internal: what the load-balancer tier needs. */
+export interface DashboardLoadBalancerProps {
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly certificate?: acm.ICertificate;
+  readonly domainName?: string;
+  readonly hostedZone?: route53.IHostedZone;
+  readonly sslPolicy: elbv2.SslPolicy;
+  readonly healthCheckPath: string;
+  readonly accessLogsEnabled: boolean;
+}
+
+/**
+ * The internet-facing Application Load Balancer: :80 redirects to :443, which terminates TLS
+ * and forwards to the fleet on the dashboard's port.
+ */
+export class DashboardLoadBalancer extends Construct {
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  public readonly httpsListener: elbv2.ApplicationListener;
+  public readonly certificate: acm.ICertificate;
+  /** The host name users reach the dashboard on (domain name, or the load balancer's DNS name). */
+  public readonly publicHost: string;
+  public readonly aliasRecord?: route53.ARecord;
+  private readonly healthCheckPath: string;
+
+  constructor(scope: Construct, id: string, props: DashboardLoadBalancerProps) {
+    super(scope, id);
+    this.healthCheckPath = props.healthCheckPath;
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Dashboard load balancer: HTTP and HTTPS from the internet, 8224 to the fleet only',
+      // Egress is added per target by the listener, so nothing else can leave.
+      allowAllOutbound: false,
+    });
+    securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from users');
+    securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP from users, redirected to HTTPS');
+    suppressNag(securityGroup, [{
+      id: 'AwsSolutions-EC23',
+      reason: 'The internet-facing load balancer is the dashboard\'s public entry point; it accepts 80 (redirect only) and 443 from anywhere.',
+    }]);
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      internetFacing: true,
+      securityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    if (!props.accessLogsEnabled) {
+      suppressNag(this.loadBalancer, [{
+        id: 'AwsSolutions-ELB2',
+        reason: 'Access logs need a bucket in a concrete region; they are switched on with the accessLogs prop.',
+      }]);
+    }
+
+    this.certificate = props.certificate ?? new acm.Certificate(this, 'Certificate', {
+      domainName: props.domainName!,
+      validation: acm.CertificateValidation.fromDns(props.hostedZone),
+    });
+
+    this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+    this.httpsListener = this.loadBalancer.addListener('Https', {
+      port: 443,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      certificates: [this.certificate],
+      sslPolicy: props.sslPolicy,
+      // Until the fleet is attached, nothing is served.
+      defaultAction: elbv2.ListenerAction.fixedResponse(503, { contentType: 'text/plain', messageBody: 'Starting' }),
+    });
+
+    this.publicHost = props.domainName ?? this.loadBalancer.loadBalancerDnsName;
+
+    if (props.domainName && props.hostedZone) {
+      this.aliasRecord = new route53.ARecord(this, 'AliasRecord', {
+        zone: props.hostedZone,
+        recordName: props.domainName,
+        target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(this.loadBalancer)),
+      });
+    }
+  }
+
+  /** Sends all HTTPS traffic to `targets` on the dashboard's port, with sticky sessions. */
+  public addFleet(targets: elbv2.IApplicationLoadBalancerTarget): elbv2.ApplicationTargetGroup {
+    return this.httpsListener.addTargets('Fleet', {
+      port: APP_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [targets],
+      // The dashboard keeps its session in the instance's memory.
+      stickinessCookieDuration: Duration.days(1),
+      deregistrationDelay: Duration.seconds(60),
+      healthCheck: {
+        path: this.healthCheckPath,
+        // /pi/version answers 200 once the app is up; other paths (e.g. `/`) may redirect to the login page.
+        healthyHttpCodes: this.healthCheckPath === '/pi/version' ? '200' : '200,302',
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(10),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 5,
+      },
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { PanintelligenceDashboard } from '../src';
+import { baseProps, only, synth } from './util';
+
+describe('public members', () => {
+  const { dashboard, stack, template } = synth();
+  const idOf = (type: string) => Object.keys(template.findResources(type))[0];
+
+  test('each member is the resource of its tier', () => {
+    expect(stack.resolve(dashboard.loadBalancer.loadBalancerArn)).toEqual({ Ref: idOf('AWS::ElasticLoadBalancingV2::LoadBalancer') });
+    expect(stack.resolve(dashboard.autoScalingGroup.autoScalingGroupName)).toEqual({ Ref: idOf('AWS::AutoScaling::AutoScalingGroup') });
+    expect(stack.resolve(dashboard.database.instanceIdentifier)).toEqual({ Ref: idOf('AWS::RDS::DBInstance') });
+    expect(stack.resolve(dashboard.fileSystem.fileSystemId)).toEqual({ Ref: idOf('AWS::EFS::FileSystem') });
+    expect(stack.resolve(dashboard.vpc.vpcId)).toEqual({ Ref: idOf('AWS::EC2::VPC') });
+    expect(stack.resolve(dashboard.syncFunction.functionName)).toEqual({ Ref: expect.stringMatching(/^DashboardFileSync/) });
+    expect(stack.resolve(dashboard.bucket.bucketName)).toEqual({ Ref: expect.stringMatching(/^DashboardFileSync/) });
+    const listener = Object.entries(template.findResources('AWS::ElasticLoadBalancingV2::Listener', { Properties: { Port: 443 } }))[0][0];
+    expect(stack.resolve(dashboard.httpsListener.listenerArn)).toEqual({ Ref: listener });
+  });
+
+  test('connections are those of the instances, so data sources can admit them', () => {
+    const app = new App();
+    const own = new Stack(app, 'Own', { env: { account: '123456789012', region: 'eu-west-2' } });
+    const mine = new PanintelligenceDashboard(own, 'Dashboard', baseProps(own));
+    const warehouse = new ec2.SecurityGroup(own, 'Warehouse', { vpc: mine.vpc });
+    warehouse.connections.allowFrom(mine, ec2.Port.tcp(5432));
+    const t = Template.fromStack(own);
+    const fleetSg = only(t, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.SecurityGroupIds[0];
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 5432, SourceSecurityGroupId: fleetSg });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { FromPort: 5432, GroupId: fleetSg });
+  });
+});
+
+describe('outputs', () => {
+  test('URL, load balancer DNS name, bucket and secret ARN by default', () => {
+    const { template } = synth();
+    const outputs = template.toJSON().Outputs;
+    const byDescription = Object.fromEntries(Object.values(outputs).map((o: any) => [o.Description, o.Value]));
+    expect(byDescription['HTTPS URL of the Panintelligence dashboard']).toBe('https://bi.example.com/pi/');
+    expect(Object.keys(outputs).map((k) => k.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'DashboardBackupRestoreRoleArn', 'DashboardDashboardUrl', 'DashboardDatabaseSecretArn', 'DashboardLoadBalancerDnsName', 'DashboardUploadsBucketName',
+    ]);
+  });
+
+  test('outputs: false leaves them out', () => {
+    const { template } = synth(() => ({ outputs: false }));
+    expect(template.toJSON().Outputs ?? {}).toEqual({});
+  });
+});
+
+describe('side by side', () => {
+  test('two dashboards in one stack, and in two stacks, synthesize', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Both', { env: { account: '123456789012', region: 'eu-west-2' } });
+    new PanintelligenceDashboard(stack, 'Sales', baseProps(stack));
+    const other = new Stack(app, 'Other', { env: { account: '123456789012', region: 'eu-west-2' } });
+    new PanintelligenceDashboard(other, 'Dashboard', baseProps(other));
+    expect(() => app.synth()).not.toThrow();
+    Template.fromStack(stack).resourceCountIs('AWS::RDS::DBInstance', 1);
+  });
+
+  test('no resource has a fixed physical name', () => {
+    const { template } = synth();
+    const nameKeys = /^(BucketName|FunctionName|DBInstanceIdentifier|DBSubnetGroupName|LogGroupName|QueueName|TopicName|RoleName|GroupName|Name|TableName|StateMachineName|DashboardName|AlarmName|SecretName|LoadBalancerName|TargetGroupName|AutoScalingGroupName|LaunchTemplateName|BackupVaultName|BackupPlanName|DBParameterGroupName|FileSystemName)$/;
+    const fixed: string[] = [];
+    for (const [id, resource] of Object.entries(template.toJSON().Resources) as Array<[string, any]>) {
+      for (const [key, value] of Object.entries(resource.Properties ?? {})) {
+        // Names CDK generates from the stack name and construct path are unique per stack.
+        const generated = typeof value === 'string' && /^Test[A-Za-z0-9]*[0-9A-F]{8}$/.test(value);
+        if (nameKeys.test(key) && typeof value === 'string' && !generated && resource.Type !== 'AWS::Route53::RecordSet') {
+          fixed.push(`${id}.${key}=${value}`);
+        }
+      }
+    }
+    expect(fixed).toEqual([]);
+  });
+});

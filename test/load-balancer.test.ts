@@ -1,0 +1,116 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { only, synth } from './util';
+
+const CERT_ARN = 'arn:aws:acm:eu-west-2:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+
+describe('load balancer, default', () => {
+  const { template, stack, dashboard } = synth();
+
+  test('internet-facing and drops invalid header fields', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' }]),
+    });
+  });
+
+  test('port 80 answers with a permanent redirect to 443', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [{
+        Type: 'redirect',
+        RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' },
+      }],
+    });
+  });
+
+  test('port 443 terminates TLS with a TLS 1.3 policy and the DNS-validated certificate', () => {
+    const cert = only(template, 'AWS::CertificateManager::Certificate');
+    expect(cert.Properties.DomainName).toBe('bi.example.com');
+    expect(cert.Properties.ValidationMethod).toBe('DNS');
+    expect(cert.Properties.DomainValidationOptions).toEqual([{ DomainName: 'bi.example.com', HostedZoneId: 'Z0123456789EXAMPLE' }]);
+    const certId = Object.keys(template.findResources('AWS::CertificateManager::Certificate'))[0];
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06',
+      Certificates: [{ CertificateArn: { Ref: certId } }],
+    });
+  });
+
+  test('forwards to the fleet on 8224 with sticky sessions and the /pi/version health check', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 8224,
+      Protocol: 'HTTP',
+      TargetType: 'instance',
+      HealthCheckPath: '/pi/version',
+      Matcher: { HttpCode: '200' },
+      TargetGroupAttributes: Match.arrayWith([
+        { Key: 'stickiness.enabled', Value: 'true' },
+        { Key: 'stickiness.type', Value: 'lb_cookie' },
+      ]),
+    });
+  });
+
+  test('an alias A record for the domain points at the load balancer', () => {
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'bi.example.com.',
+      Type: 'A',
+      HostedZoneId: 'Z0123456789EXAMPLE',
+      AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }),
+    });
+  });
+
+  test('url is the https URL of the domain', () => {
+    expect(stack.resolve(dashboard.url)).toBe('https://bi.example.com/pi/');
+  });
+
+  test('the load balancer accepts 80 and 443 from anywhere and sends only 8224 to the fleet', () => {
+    const lb = only(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const sgId = lb.Properties.SecurityGroups[0]['Fn::GetAtt'][0];
+    const sg = template.toJSON().Resources[sgId];
+    const ports = sg.Properties.SecurityGroupIngress.map((r: any) => [r.CidrIp, r.FromPort]).sort();
+    expect(ports).toEqual([['0.0.0.0/0', 443], ['0.0.0.0/0', 80]]);
+    expect(JSON.stringify(sg.Properties.SecurityGroupEgress ?? [])).not.toContain('0.0.0.0/0');
+    const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress', {
+      Properties: { GroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } },
+    })) as any[];
+    expect(egress.map((e) => [e.Properties.FromPort, e.Properties.ToPort])).toEqual([[8224, 8224]]);
+  });
+});
+
+describe('load balancer, options', () => {
+  test('a given certificate is used and none is created', () => {
+    const { template } = synth((s) => ({ certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN) }));
+    template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Certificates: [{ CertificateArn: CERT_ARN }] });
+  });
+
+  test('with a certificate and no domain the URL is the load balancer DNS name and there is no record', () => {
+    const { template, dashboard, stack } = synth((s) => ({
+      certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN),
+      domainName: undefined,
+      hostedZone: undefined,
+    }));
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    const lbId = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))[0];
+    expect(stack.resolve(dashboard.url)).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [lbId, 'DNSName'] }, '/pi/']] });
+  });
+
+  test('a domain with a certificate but no hosted zone makes no record but keeps the domain in the URL', () => {
+    const { template, dashboard, stack } = synth((s) => ({
+      certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN),
+      hostedZone: undefined,
+    }));
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    expect(stack.resolve(dashboard.url)).toBe('https://bi.example.com/pi/');
+  });
+
+  test('sslPolicy and healthCheckPath are honoured; other paths may also answer 302', () => {
+    const { template } = synth(() => ({ sslPolicy: elbv2.SslPolicy.TLS13_13, healthCheckPath: '/' }));
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, SslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/', Matcher: { HttpCode: '200,302' } });
+  });
+});

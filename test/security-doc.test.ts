@@ -1,0 +1,20 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { build, customised, defaults } from './scenarios';
+import { collectSuppressions, readSection, renderSuppressions, SUPPRESSIONS_END, SUPPRESSIONS_START } from './suppressions';
+
+describe('README security section', () => {
+  const rows = collectSuppressions([build(defaults).stack, build(customised).stack]);
+
+  test('every suppression has a specific reason', () => {
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.reason.length).toBeGreaterThanOrEqual(40);
+    }
+  });
+
+  test('lists exactly the suppressions the construct writes (run `npx projen docs:suppressions` to update)', () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    expect(readSection(readme, SUPPRESSIONS_START, SUPPRESSIONS_END)).toBe(renderSuppressions(rows));
+  });
+});

@@ -1,0 +1,104 @@
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { PanintelligenceDashboardProps } from '../src';
+import { synth } from './util';
+
+const CERT_ARN = 'arn:aws:acm:eu-west-2:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+
+function refused(overrides: (stack: Stack) => Partial<PanintelligenceDashboardProps>, message: RegExp) {
+  expect(() => synth(overrides)).toThrow(message);
+}
+
+describe('bad props are refused with the prop and the allowed values', () => {
+  test.each([
+    [{ scaleOutCpuPercent: 100 }, /scaleOutCpuPercent must be greater than 0 and less than 100, got 100/],
+    [{ scaleOutCpuPercent: 0 }, /scaleOutCpuPercent must be greater than 0 and less than 100, got 0/],
+    [{ scaleInCpuPercent: -5 }, /scaleInCpuPercent must be greater than 0 and less than 100, got -5/],
+    [{ scaleInCpuPercent: 70, scaleOutCpuPercent: 70 }, /scaleInCpuPercent \(70\) must be less than scaleOutCpuPercent \(70\)/],
+    [{ scaleInCpuPercent: 80 }, /scaleInCpuPercent \(80\) must be less than scaleOutCpuPercent \(70\)/],
+    [{ minCapacity: 6 }, /minCapacity \(6\) must not be greater than maxCapacity \(5\)/],
+    [{ minCapacity: 3, maxCapacity: 2 }, /minCapacity \(3\) must not be greater than maxCapacity \(2\)/],
+    [{ minCapacity: 1.5 }, /minCapacity must be a whole number from 0 to 1000, got 1.5/],
+    [{ maxCapacity: 0, minCapacity: 0 }, /maxCapacity must be a whole number from 1 to 1000, got 0/],
+    [{ desiredCapacity: 6 }, /desiredCapacity must be between minCapacity \(1\) and maxCapacity \(5\), got 6/],
+    [{ desiredCapacity: 1, minCapacity: 2 }, /desiredCapacity must be between minCapacity \(2\) and maxCapacity \(5\), got 1/],
+    [{ volumeSize: 7 }, /volumeSize must be a whole number from 8 to 16384, got 7/],
+    [{ volumeSize: 16385 }, /volumeSize must be a whole number from 8 to 16384, got 16385/],
+    [{ volumeType: ec2.EbsDeviceVolumeType.IO1 }, /volumeType must be GP3 or GP2, got io1/],
+    [{ volumeType: ec2.EbsDeviceVolumeType.ST1 }, /volumeType must be GP3 or GP2, got st1/],
+    [{ databaseAllocatedStorage: 10 }, /databaseAllocatedStorage must be a whole number from 20 to 65536, got 10/],
+    [{ databaseBackupRetention: Duration.days(0) }, /databaseBackupRetention must be from 1 to 35 days, got 0 days/],
+    [{ databaseBackupRetention: Duration.days(36) }, /databaseBackupRetention must be from 1 to 35 days, got 36 days/],
+    [{ secretRotation: Duration.hours(1) }, /secretRotation must be from 4 hours to 1000 days, got 1 hour/],
+    [{ secretRotation: Duration.days(1001) }, /secretRotation must be from 4 hours to 1000 days, got 1001 days/],
+    [{ natGateways: 0 }, /natGateways must be a whole number from 1 to 2, got 0/],
+    [{ natGateways: 3 }, /natGateways must be a whole number from 1 to 2, got 3/],
+    [{ healthCheckPath: 'pi/version' }, /healthCheckPath must start with '\/', got 'pi\/version'/],
+  ] as Array<[Partial<PanintelligenceDashboardProps>, RegExp]>)('%o', (props, message) => {
+    refused(() => props, message);
+  });
+
+  test('natGateways with a given VPC', () => {
+    refused((s) => ({ vpc: new ec2.Vpc(s, 'Mine'), natGateways: 2 }), /natGateways applies only to the VPC created by this construct/);
+  });
+
+  test('no certificate and no domain', () => {
+    refused(() => ({ domainName: undefined, hostedZone: undefined }), /give a certificate, or both domainName and hostedZone/);
+  });
+
+  test('a domain without a zone and without a certificate', () => {
+    refused(() => ({ hostedZone: undefined }), /give a certificate, or both domainName and hostedZone/);
+  });
+
+  test('a hosted zone without a domain', () => {
+    refused((s) => ({ domainName: undefined, certificate: acm.Certificate.fromCertificateArn(s, 'C', CERT_ARN) }), /hostedZone needs domainName/);
+  });
+
+  test('a domain outside the hosted zone', () => {
+    refused(() => ({ domainName: 'bi.example.org' }), /domainName bi.example.org is not inside hostedZone example.com/);
+    refused(() => ({ domainName: 'notexample.com' }), /domainName notexample.com is not inside hostedZone example.com/);
+  });
+
+  test('the error names the construct path', () => {
+    refused(() => ({ minCapacity: 9 }), /PanintelligenceDashboard Test\/Dashboard: minCapacity/);
+  });
+});
+
+describe('edge cases', () => {
+  test('the zone apex, a trailing dot and upper case are inside the zone', () => {
+    expect(() => synth(() => ({ domainName: 'example.com' }))).not.toThrow();
+    expect(() => synth(() => ({ domainName: 'BI.Example.com.' }))).not.toThrow();
+  });
+
+  test('a zone imported by id only is refused: the record and the check need its name', () => {
+    expect(() => synth((s) => ({ hostedZone: route53.HostedZone.fromHostedZoneId(s, 'ById', 'Z999') }))).toThrow(/fromHostedZoneAttributes/);
+  });
+
+  test('unresolved tokens are not range-checked', () => {
+    expect(() => synth(() => ({
+      minCapacity: Token.asNumber({ Ref: 'Min' }),
+      maxCapacity: Token.asNumber({ Ref: 'Max' }),
+      volumeSize: Token.asNumber({ Ref: 'Size' }),
+      databaseAllocatedStorage: Token.asNumber({ Ref: 'Storage' }),
+      domainName: Token.asString({ Ref: 'Domain' }),
+    }))).not.toThrow();
+  });
+
+  test('a volume below 15 GiB is accepted with a warning that names volumeSize', () => {
+    const { stack } = synth(() => ({ volumeSize: 10 }));
+    Annotations.fromStack(stack).hasWarning('/Test/Dashboard', Match.stringLikeRegexp('volumeSize 10 GiB is below the recommended 15 GiB'));
+  });
+
+  test('the default volume gives no warning', () => {
+    const { stack } = synth();
+    Annotations.fromStack(stack).hasNoWarning('/Test/Dashboard', Match.stringLikeRegexp('volumeSize'));
+  });
+
+  test('boundaries are inclusive where documented', () => {
+    expect(() => synth(() => ({ volumeSize: 8, minCapacity: 0, desiredCapacity: 0, natGateways: 2 }))).not.toThrow();
+    expect(() => synth(() => ({ volumeSize: 16384, databaseBackupRetention: Duration.days(35), secretRotation: Duration.hours(4) }))).not.toThrow();
+  });
+});
