@@ -2,6 +2,9 @@ import * as fs from 'fs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { DashboardMonitoring } from './monitoring';
 
+/** The fleet's CPU step scaling uses one alarm to scale out and one to scale in. */
+const SCALING_ALARM_COUNT = 2;
+
 /**
  * A configuration to price. Property names match `PanintelligenceDashboardProps` where the
  * two overlap, so the props of a stack can be passed as they are; the rest are usage
@@ -148,9 +151,9 @@ export interface CostEstimateConfig {
   readonly secrets?: number;
 
   /**
-   * CloudWatch alarms.
+   * CloudWatch alarms: those of the monitoring plus the two that drive CPU step scaling.
    *
-   * @default DashboardMonitoring.DEFAULT_ALARM_COUNT (9)
+   * @default 11 (DashboardMonitoring.DEFAULT_ALARM_COUNT + 2)
    */
   readonly alarms?: number;
 }
@@ -450,7 +453,7 @@ function resolve(config: CostEstimateConfig): ResolvedConfig {
     natDataProcessed: amount('natDataProcessed', config.natDataProcessed, 5),
     logIngestion: amount('logIngestion', config.logIngestion, 2),
     secrets: count('secrets', config.secrets, 2, 0),
-    alarms: count('alarms', config.alarms, DashboardMonitoring.DEFAULT_ALARM_COUNT, 0),
+    alarms: count('alarms', config.alarms, DashboardMonitoring.DEFAULT_ALARM_COUNT + SCALING_ALARM_COUNT, 0),
   };
 }
 

@@ -33,7 +33,7 @@ describe('default configuration, us-east-1 (figures worked out by hand from the 
     'AWS Backup (EFS)': 0.25, // 5 GB x 0.05
     'Secrets Manager secrets': 0.80, // 2 x 0.40
     'CloudWatch dashboard': 3.00,
-    'CloudWatch alarms': 0.90, // 9 x 0.10
+    'CloudWatch alarms': 1.10, // 11 x 0.10: 9 monitoring alarms and 2 scaling alarms
     'CloudWatch Logs ingestion': 1.00, // 2 GB x 0.50
   };
 
@@ -41,9 +41,9 @@ describe('default configuration, us-east-1 (figures worked out by hand from the 
     expect(lines(estimate)).toEqual(expected);
   });
 
-  test('total $153.72', () => {
-    expect(estimate.totalUsd).toBe(153.72);
-    expect(sum(Object.values(expected))).toBe(153.72);
+  test('total $153.92', () => {
+    expect(estimate.totalUsd).toBe(153.92);
+    expect(sum(Object.values(expected))).toBe(153.92);
   });
 
   test('metadata', () => {
@@ -91,7 +91,7 @@ describe('HA configuration, eu-west-1 (figures worked out by hand from the price
     'AWS Backup (EFS)': 0.28, // 5 x 0.055 = 0.275, half up
     'Secrets Manager secrets': 0.80,
     'CloudWatch dashboard': 3.00,
-    'CloudWatch alarms': 0.90,
+    'CloudWatch alarms': 1.10,
     'CloudWatch Logs ingestion': 1.14, // 2 x 0.57
   };
 
@@ -99,16 +99,16 @@ describe('HA configuration, eu-west-1 (figures worked out by hand from the price
     expect(lines(estimate)).toEqual(expected);
   });
 
-  test('total $241.16', () => {
-    expect(estimate.totalUsd).toBe(241.16);
-    expect(sum(Object.values(expected))).toBe(241.16);
+  test('total $241.36', () => {
+    expect(estimate.totalUsd).toBe(241.36);
+    expect(sum(Object.values(expected))).toBe(241.36);
   });
 });
 
 describe('other published totals', () => {
-  test('default eu-west-1: $164.06; HA us-east-1: $226.17', () => {
-    expect(CostEstimate.monthly(CostEstimate.defaultConfiguration('eu-west-1')).totalUsd).toBe(164.06);
-    expect(CostEstimate.monthly(CostEstimate.highAvailabilityConfiguration('us-east-1')).totalUsd).toBe(226.17);
+  test('default eu-west-1: $164.26; HA us-east-1: $226.37', () => {
+    expect(CostEstimate.monthly(CostEstimate.defaultConfiguration('eu-west-1')).totalUsd).toBe(164.26);
+    expect(CostEstimate.monthly(CostEstimate.highAvailabilityConfiguration('us-east-1')).totalUsd).toBe(226.37);
   });
 });
 
@@ -126,8 +126,8 @@ describe('levers', () => {
     expect(l['EC2 CPU credits']).toBe(0);
     expect(l['RDS instance']).toBe(12.41); // 0.017 x 730 = 12.41
     expect(l['RDS storage']).toBe(2.30); // 20 x 0.115
-    // 153.72 - 14.60 - 7.30 - 12.41 - 2.30
-    expect(lean.totalUsd).toBe(117.11);
+    // 153.92 - 14.60 - 7.30 - 12.41 - 2.30
+    expect(lean.totalUsd).toBe(117.31);
   });
 
   test('gp2 costs more than gp3, t3 more than t3a', () => {
@@ -188,7 +188,7 @@ describe('README table', () => {
 
   test('shows default and HA in both regions, the levers and the price table', () => {
     expect(markdown).toContain('| Item | Default, us-east-1 | HA, us-east-1 | Default, eu-west-1 | HA, eu-west-1 |');
-    expect(markdown).toContain('| **Total per month** | **$153.72** | **$226.17** | **$164.06** | **$241.16** |');
+    expect(markdown).toContain('| **Total per month** | **$153.92** | **$226.37** | **$164.26** | **$241.36** |');
     expect(markdown).toContain('| `secretsManagerEndpoint: false` | -$14.60 | -$16.06 |');
     expect(markdown).toContain('| `databaseMultiAz: false` | -$14.71 | -$15.68 |');
     expect(markdown).toContain('| EC2 t3a.medium | hour | $0.0376 | $0.0408 |');
