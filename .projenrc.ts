@@ -205,4 +205,7 @@ project.gitattributes.addAttributes('/test/*.snapshot/**', 'linguist-generated')
 project.tasks.tryFind('compat')!.reset('bash scripts/compat.sh');
 // End of the jsii languages block.
 
+// Lint type-checks every file through tsconfig.dev.json, whose `**/*.ts` skips dot files.
+project.tsconfigDev.addInclude('.projenrc.ts');
+
 project.synth();

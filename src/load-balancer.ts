@@ -77,8 +77,6 @@ export class DashboardLoadBalancer extends Construct {
       protocol: elbv2.ApplicationProtocol.HTTPS,
       certificates: [this.certificate],
       sslPolicy: props.sslPolicy,
-      // Until the fleet is attached, nothing is served.
-      defaultAction: elbv2.ListenerAction.fixedResponse(503, { contentType: 'text/plain', messageBody: 'Starting' }),
     });
 
     this.publicHost = props.domainName ?? this.loadBalancer.loadBalancerDnsName;

@@ -1,0 +1,40 @@
+// Integration test: the dashboard with its defaults (a new VPC, one NAT gateway, t3a.medium
+// instances from 1 to 5, a multi-AZ db.t3.micro, and the stateful resources kept on deletion).
+// Only what has no default is given: the AMI, and a domain in a hosted zone for the certificate.
+// Once deployed, the dashboard must answer 200 on https://<domain>/pi/version.
+//
+// The snapshot in integ.default.ts.snapshot/ is verified by `npx projen integ` (part of the
+// tests) without AWS credentials. test/integ-settings.ts says how to deploy it. After a real run
+// the database snapshot, the file system and the uploads bucket remain (RETAIN and SNAPSHOT are
+// the defaults); delete them by hand.
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { DOMAIN_NAME, hostedZone, machineImage, versionUrl } from './integ-settings';
+import { PanintelligenceDashboard } from '../src';
+
+const app = new App();
+const stack = new Stack(app, 'PanintelligenceDashboardIntegDefault', {
+  description: 'Integration test of @panintelligence/cdk-dashboard: default configuration',
+});
+
+const dashboard = new PanintelligenceDashboard(stack, 'Dashboard', {
+  machineImage: machineImage(),
+  domainName: DOMAIN_NAME,
+  hostedZone: hostedZone(stack),
+});
+
+const integ = new IntegTest(app, 'DefaultConfiguration', {
+  testCases: [stack],
+  // A deployment uses the caller's AMI and domain, not the snapshot's placeholders, so the
+  // committed snapshot is never deployed first.
+  stackUpdateWorkflow: false,
+});
+
+// An instance boots, mounts the file system, configures itself and starts the dashboard behind
+// the load balancer: allow for a slow first boot.
+integ.assertions
+  .httpApiCall(versionUrl(dashboard.url))
+  .expect(ExpectedResult.objectLike({ status: 200 }))
+  .waitForAssertions({ totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) });
+
+app.synth();
