@@ -26,13 +26,11 @@ export function suppressNag(construct: IConstruct, suppressions: NagSuppression[
     ? construct.node.findAll().filter(CfnResource.isCfnResource)
     : [cfnResourceOf(construct)];
   for (const resource of resources) {
-    const current = resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [];
-    resource.addMetadata('cdk_nag', {
-      rules_to_suppress: [
-        ...current,
-        ...suppressions.map((s) => ({ id: s.id, reason: s.reason, ...(s.appliesTo ? { applies_to: s.appliesTo } : {}) })),
-      ],
-    });
+    const current: object[] = resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [];
+    const added = suppressions.map((s) => ({ id: s.id, reason: s.reason, ...(s.appliesTo ? { applies_to: s.appliesTo } : {}) }));
+    // The same suppression may come twice (e.g. two dashboards share a stack-wide resource).
+    const rules = [...new Map([...current, ...added].map((rule) => [JSON.stringify(rule), rule])).values()];
+    resource.addMetadata('cdk_nag', { rules_to_suppress: rules });
     for (const s of suppressions) {
       const ids = s.appliesTo ? s.appliesTo.map((finding) => `${s.id}[${finding}]`) : [s.id];
       Validations.of(resource).acknowledge(...ids.map((id) => ({ id, reason: s.reason })));

@@ -1,0 +1,326 @@
+import * as path from 'path';
+import { CustomResource, Duration, FileSystem, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { PREFIX_DIRECTORIES } from './keys';
+import { nagResourceFinding, suppressNag } from '../nag';
+
+/** Construct id of aws-cdk-lib's singleton that configures bucket notifications in a stack. */
+const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
+
+/** Where the function mounts the file system (the access point exposes its root). */
+const MOUNT_PATH = '/mnt/efs';
+
+/** The bundled handler, next to this file's directory in both `src/` and `lib/`. */
+const HANDLER_ASSET = path.join(__dirname, '..', '..', 'assets', 'file-sync', 'sync.lambda');
+
+/**
+ * Memory of the function, from the benchmark (`npx projen bench`): a 1 GiB copy peaks at about
+ * 92 MB of RSS and takes 4-5 CPU-seconds. Lambda gives CPU in proportion to memory (1,769 MB is
+ * one vCPU), so 512 MB copies at roughly 70 MB/s, about EFS's burst rate for a small file
+ * system, with five times the memory the copy needs.
+ */
+const DEFAULT_MEMORY_MB = 512;
+
+/** The re-sync of a whole bucket shares the function with the events, and sets its time limit. */
+const DEFAULT_TIMEOUT = Duration.minutes(15);
+
+/**
+ * An access point mount without the statement Lambda adds by default (`ClientMount` and
+ * `ClientWrite` on `*`, conditioned on the access point): the role's grant on the file system
+ * itself, through its mount targets, already covers mounting.
+ */
+class AccessPointMount extends lambda.FileSystem {
+  constructor(accessPoint: efs.AccessPoint, localMountPath: string) {
+    super({ ...lambda.FileSystem.fromEfsAccessPoint(accessPoint, localMountPath).config, policies: [] });
+  }
+}
+
+/** Properties of {@link FileSync}. */
+export interface FileSyncProps {
+  /** The VPC the function runs in: it must reach the file system's mount targets and S3. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Subnets for the function: private subnets with a route to S3 (a NAT gateway or an S3
+   * gateway endpoint) and a mount target of the file system in their Availability Zones.
+   */
+  readonly vpcSubnets: ec2.SubnetSelection;
+
+  /**
+   * The file system that holds the dashboard's data directories. The function reaches it
+   * through an access point of its own, as root, and is allowed to its NFS port.
+   */
+  readonly fileSystem: efs.FileSystem;
+
+  /**
+   * What happens to the uploads bucket when it leaves the stack. With `DESTROY` its objects
+   * are deleted first, as a non-empty bucket cannot be deleted; `SNAPSHOT` means `RETAIN`.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Bucket that receives the uploads bucket's S3 server access logs.
+   *
+   * @default - no server access logs
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * Key prefix of the server access logs in `serverAccessLogsBucket`.
+   *
+   * @default - a prefix unique to this construct, ending in `/`
+   */
+  readonly serverAccessLogsPrefix?: string;
+
+  /**
+   * Runtime of the sync function. The handler is plain JavaScript bundled with its AWS SDK,
+   * so any Node.js runtime from 20 up runs it.
+   *
+   * @default lambda.Runtime.NODEJS_24_X
+   */
+  readonly runtime?: lambda.Runtime;
+
+  /**
+   * How long the function's log is kept.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Memory of the function in MB. A copy streams, so it needs under 128 MB whatever the object
+   * size; Lambda scales CPU, and so copy speed, with memory (about 70 MB/s at 512 MB).
+   *
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Time limit of one invocation: the largest upload, and the deploy-time or on-demand re-sync
+   * of the whole bucket, must fit in it.
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * Keeps the dashboard's data directories on EFS in line with an S3 uploads bucket.
+ *
+ * Objects under `images/`, `themes/`, `excel-data/` (and `excel/`) and `svg/` land in
+ * `/var/panintelligence/{images,themes,excel,svg}` of the file system, keeping the rest of
+ * their key; deleting an object deletes its file. Every ObjectCreated and ObjectRemoved
+ * notification of those prefixes invokes the sync function, which reads the bucket's current
+ * state before acting, so retried and reordered events converge. Events that still fail after
+ * Lambda's retries land in `deadLetterQueue`.
+ *
+ * Objects already in the bucket are copied once at deploy time (and again whenever the handler
+ * code, bucket or access point changes). To re-sync on demand, for example after restoring the
+ * file system from a backup, invoke the function with `{"resync": true}`:
+ *
+ * ```sh
+ * aws lambda invoke --function-name <syncFunction name> \
+ *   --cli-binary-format raw-in-base64-out --payload '{"resync":true}' result.json
+ * ```
+ *
+ * The answer counts the objects copied, unchanged, skipped and failed, and those not reached
+ * if the time limit ran out (invoke again to carry on). A file is copied when it is missing or
+ * its size or modification time differs from the object's; `{"resync": true, "force": true}`
+ * copies everything. A re-sync deletes no file, as the dashboard may write its own.
+ */
+export class FileSync extends Construct {
+  /**
+   * The uploads bucket: versioned, SSE-S3 encrypted, TLS only, no public access. Upload files
+   * under `images/`, `themes/`, `excel-data/` or `svg/`; other keys are not synced.
+   */
+  public readonly bucket: s3.Bucket;
+
+  /** The function that copies objects to the file system and deletes removed ones. */
+  public readonly function: lambda.Function;
+
+  /** Events the function could not handle after Lambda's retries (SSE-SQS, TLS only). */
+  public readonly deadLetterQueue: sqs.Queue;
+
+  /** The function's way into the file system: its root, as POSIX user 0:0. */
+  public readonly accessPoint: efs.AccessPoint;
+
+  /** Security group of the function: egress only, HTTPS out and NFS to the file system. */
+  public readonly securityGroup: ec2.SecurityGroup;
+
+  /** Log group of the function, with bounded retention. */
+  public readonly logGroup: logs.LogGroup;
+
+  /** The custom resource that runs the deploy-time re-sync. */
+  public readonly initialSync: CustomResource;
+
+  constructor(scope: Construct, id: string, props: FileSyncProps) {
+    super(scope, id);
+
+    const removalPolicy = props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      // SSE-S3 rather than KMS: the data is shared with every dashboard user anyway, and it
+      // spares uploaders and the function a key policy, and the account a key per dashboard.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      lifecycleRules: [{
+        id: 'expire-old-versions',
+        noncurrentVersionExpiration: Duration.days(30),
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }],
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsPrefix: props.serverAccessLogsBucket ? props.serverAccessLogsPrefix ?? `${Names.uniqueId(this)}/` : undefined,
+      removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.accessPoint = new efs.AccessPoint(this, 'AccessPoint', {
+      fileSystem: props.fileSystem,
+      path: '/',
+      // Root, so new files can be handed to the owner of their data directory.
+      posixUser: { uid: '0', gid: '0' },
+    });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Panintelligence file sync function: HTTPS out, NFS to the file system',
+      allowAllOutbound: false,
+    });
+    // Any address: S3 is reached through a gateway endpoint or a NAT gateway depending on the
+    // VPC, and the endpoint's prefix list cannot be known in an environment-agnostic stack.
+    // CloudFormation's response URL (deploy-time re-sync) is on S3 too.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3');
+    // Before the function exists: it waits for the security group rules made so far.
+    props.fileSystem.connections.allowDefaultPortFrom(this.securityGroup, 'NFS from the file sync function');
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Panintelligence file sync function',
+      // In the role itself rather than a separate policy, so they are in force before Lambda
+      // checks them when it creates the function in the VPC.
+      inlinePolicies: {
+        'vpc-and-logs': new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              // What AWSLambdaVPCAccessExecutionRole grants; EC2 takes no narrower resource here.
+              actions: [
+                'ec2:CreateNetworkInterface',
+                'ec2:DescribeNetworkInterfaces',
+                'ec2:DescribeSubnets',
+                'ec2:DeleteNetworkInterface',
+                'ec2:AssignPrivateIpAddresses',
+                'ec2:UnassignPrivateIpAddresses',
+              ],
+              resources: ['*'],
+            }),
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              resources: [this.logGroup.logGroupArn],
+            }),
+          ],
+        }),
+      },
+    });
+    // Read only the synced prefixes. ListBucket makes a missing key answer 404 rather than
+    // 403, which the handler needs to tell a deleted object from a failure.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:GetObject'],
+      resources: PREFIX_DIRECTORIES.map(p => this.bucket.arnForObjects(`${p.prefix}*`)),
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+    }));
+    this.bucket.encryptionKey?.grantDecrypt(role);
+    props.fileSystem.grantRootAccess(role);
+
+    const timeout = props.timeout ?? DEFAULT_TIMEOUT;
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'Copies Panintelligence uploads from S3 to the dashboard file system',
+      runtime: props.runtime ?? lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(HANDLER_ASSET),
+      role,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
+      timeout,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: [this.securityGroup],
+      filesystem: new AccessPointMount(this.accessPoint, MOUNT_PATH),
+      environment: {
+        MOUNT_PATH,
+        BUCKET_NAME: this.bucket.bucketName,
+      },
+      logGroup: this.logGroup,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+
+    const destination = new s3n.LambdaDestination(this.function);
+    // One filter per prefix: other keys (such as keys/ or logs/) never invoke the function.
+    for (const { prefix } of PREFIX_DIRECTORIES) {
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, { prefix });
+      this.bucket.addEventNotification(s3.EventType.OBJECT_REMOVED, destination, { prefix });
+    }
+
+    suppressNag(role, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'The network-interface actions a function in a VPC needs take no narrower resource than *.',
+      appliesTo: ['Resource::*'],
+    }]);
+    suppressNag(role.node.findChild('DefaultPolicy'), [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'Read-only access to the objects under the synced prefixes of the uploads bucket, whose keys are the users\' uploads.',
+      appliesTo: PREFIX_DIRECTORIES.map(p => nagResourceFinding(this, this.bucket.arnForObjects(`${p.prefix}*`))),
+    }]);
+    // aws-cdk-lib's stack-wide function that configures bucket notifications.
+    const notificationsHandler = Stack.of(this).node.tryFindChild(NOTIFICATIONS_HANDLER_ID);
+    if (notificationsHandler) {
+      suppressNag(notificationsHandler.node.findChild('Role'), [{
+        id: 'AwsSolutions-IAM4',
+        reason: 'aws-cdk-lib\'s bucket-notifications handler runs once per deployment with only the basic Lambda logging policy.',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      }]);
+    }
+
+    // CloudFormation invokes the function directly: no provider function, role or log group.
+    // Its properties change with the handler code, bucket or access point, re-running it.
+    this.initialSync = new CustomResource(this, 'InitialSync', {
+      resourceType: 'Custom::PanintelligenceFileSync',
+      serviceToken: this.function.functionArn,
+      properties: {
+        BucketName: this.bucket.bucketName,
+        AccessPointId: this.accessPoint.accessPointId,
+        HandlerHash: FileSystem.fingerprint(HANDLER_ASSET),
+      },
+      // Room for Lambda's two retries if the first attempt cannot even start.
+      serviceTimeout: Duration.seconds(Math.min(3600, timeout.toSeconds() * 3 + 300)),
+    });
+    // After the notifications exist, so nothing uploaded meanwhile is missed.
+    this.initialSync.node.addDependency(this.bucket);
+  }
+}
