@@ -16,7 +16,8 @@
 //
 // Your values change the template, so integ-runner deploys it and rewrites the snapshot: do not
 // commit that snapshot (`npx projen integ:snapshot` puts back the placeholder one).
-import { Stack } from 'aws-cdk-lib';
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -50,10 +51,17 @@ export function licence(stack: Stack): secretsmanager.ISecret {
   return secretsmanager.Secret.fromSecretNameV2(stack, 'Licence', setting('PI_INTEG_LICENCE_SECRET_NAME', 'panintelligence/licence'));
 }
 
-/** `url` is `https://<host>/pi/`: the application's version page answers 200 once it is up. */
-export function versionUrl(url: string): string {
+/**
+ * Asserts that the deployed dashboard answers 200 on its version page (`url` is
+ * `https://<host>/pi/`). An instance boots, mounts the file system, configures itself and starts
+ * the app behind the load balancer: the wait allows for a slow first boot.
+ */
+export function expectDashboardAnswers(integ: IntegTest, url: string): void {
   if (!url.endsWith('/pi/')) {
     throw new Error(`expected the dashboard URL to end with /pi/, got ${url}`);
   }
-  return `${url}version`;
+  integ.assertions
+    .httpApiCall(`${url}version`)
+    .expect(ExpectedResult.objectLike({ status: 200 }))
+    .waitForAssertions({ totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) });
 }

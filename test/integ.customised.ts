@@ -5,11 +5,11 @@
 // The snapshot in integ.customised.ts.snapshot/ is verified by `npx projen integ` (part of the
 // tests) without AWS credentials. test/integ-settings.ts says how to deploy it; the licence
 // secret (PI_INTEG_LICENCE_SECRET_NAME) must exist in the account first.
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { DOMAIN_NAME, hostedZone, licence, machineImage, versionUrl } from './integ-settings';
+import { DOMAIN_NAME, expectDashboardAnswers, hostedZone, licence, machineImage } from './integ-settings';
 import { PanintelligenceDashboard } from '../src';
 
 const app = new App();
@@ -58,9 +58,6 @@ const integ = new IntegTest(app, 'CustomisedConfiguration', {
   stackUpdateWorkflow: false,
 });
 
-integ.assertions
-  .httpApiCall(versionUrl(dashboard.url))
-  .expect(ExpectedResult.objectLike({ status: 200 }))
-  .waitForAssertions({ totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) });
+expectDashboardAnswers(integ, dashboard.url);
 
 app.synth();

@@ -7,9 +7,9 @@
 // tests) without AWS credentials. test/integ-settings.ts says how to deploy it. After a real run
 // the database snapshot, the file system and the uploads bucket remain (RETAIN and SNAPSHOT are
 // the defaults); delete them by hand.
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import { DOMAIN_NAME, hostedZone, machineImage, versionUrl } from './integ-settings';
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
+import { DOMAIN_NAME, expectDashboardAnswers, hostedZone, machineImage } from './integ-settings';
 import { PanintelligenceDashboard } from '../src';
 
 const app = new App();
@@ -30,11 +30,6 @@ const integ = new IntegTest(app, 'DefaultConfiguration', {
   stackUpdateWorkflow: false,
 });
 
-// An instance boots, mounts the file system, configures itself and starts the dashboard behind
-// the load balancer: allow for a slow first boot.
-integ.assertions
-  .httpApiCall(versionUrl(dashboard.url))
-  .expect(ExpectedResult.objectLike({ status: 200 }))
-  .waitForAssertions({ totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) });
+expectDashboardAnswers(integ, dashboard.url);
 
 app.synth();
