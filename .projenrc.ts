@@ -44,15 +44,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     packageName: 'cdkdashboard',
   },
 
-  lambdaOptions: {
-    // The newest Node.js runtime this aws-cdk-lib knows (cdk-nag's AwsSolutions-L1 wants it).
-    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
-    bundlingOptions: {
-      // Bundle the SDK too: the handler then runs the exact client it was tested with.
-      externals: [],
-      sourcemap: false,
-    },
-  },
+  // The sync handler is bundled explicitly below: FileSync builds its own lambda.Function from
+  // the bundle (so its runtime can be overridden) and needs no generated function class.
+  lambdaAutoDiscover: false,
 
   devDeps: [
     '@aws-sdk/client-s3@^3',
@@ -94,6 +88,18 @@ for (const [name, version] of [['@aws-cdk/integ-runner', '2.197.10'], ['@aws-cdk
   project.deps.removeDependency(name, DependencyType.DEVENV);
   project.deps.addDependency(`${name}@${version}`, DependencyType.DEVENV);
 }
+
+// Lambda handlers are bundled when the library is built, SDK included, so the handler runs the
+// exact client it was tested with and Python users need neither esbuild nor Docker.
+project.bundler.addBundle('src/file-sync/sync.lambda.ts', {
+  platform: 'node',
+  target: 'node24',
+  externals: [],
+  sourcemap: false,
+  tsconfigPath: 'tsconfig.dev.json',
+});
+// The handler's SDK is bundled, so importing it as a dev dependency is right.
+project.eslint?.allowDevDeps('src/**/*.lambda.ts');
 
 // The main job: synthesize the example app's CloudFormation from the built library.
 const example = project.addTask('example', {
