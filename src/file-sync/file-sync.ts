@@ -10,6 +10,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PREFIX_DIRECTORIES } from './keys';
+import { createLogGroup } from '../logging';
 import { nagResourceFinding, suppressNag } from '../nag';
 
 /** Construct id of aws-cdk-lib's singleton that configures bucket notifications in a stack. */
@@ -93,7 +94,7 @@ export interface FileSyncProps {
   /**
    * How long the function's log is kept.
    *
-   * @default logs.RetentionDays.ONE_MONTH
+   * @default logs.RetentionDays.THREE_MONTHS, like every log group of this library
    */
   readonly logRetention?: logs.RetentionDays;
 
@@ -212,9 +213,7 @@ export class FileSync extends Construct {
     // Before the function exists: it waits for the security group rules made so far.
     props.fileSystem.connections.allowDefaultPortFrom(this.securityGroup, 'NFS from the file sync function');
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
+    this.logGroup = createLogGroup(this, 'LogGroup', { retention: props.logRetention });
 
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
