@@ -21,9 +21,10 @@ import { FileSync } from './file-sync/file-sync';
 import { DashboardFileSystem } from './file-system';
 import { DashboardFleet } from './fleet';
 import { DashboardLoadBalancer } from './load-balancer';
-import { createLogBucket, DEFAULT_LOG_RETENTION } from './logging';
+import { createLogBucket } from './logging';
 import { DashboardAlarmOptions, DashboardMonitoring } from './monitoring';
 import { DashboardNetwork } from './network';
+import { DEFAULTS } from './private/defaults';
 
 /**
  * Properties of a {@link PanintelligenceDashboard}.
@@ -386,12 +387,12 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     validateProps(this, props);
 
     const removalPolicy = props.removalPolicy;
-    const logRetention = props.logRetention ?? DEFAULT_LOG_RETENTION;
-    const healthCheckGracePeriod = props.healthCheckGracePeriod ?? Duration.minutes(10);
+    const logRetention = props.logRetention ?? DEFAULTS.logRetention;
+    const healthCheckGracePeriod = props.healthCheckGracePeriod ?? DEFAULTS.healthCheckGracePeriod;
 
     const network = new DashboardNetwork(this, 'Network', {
       vpc: props.vpc,
-      natGateways: props.natGateways ?? 1,
+      natGateways: props.natGateways ?? DEFAULTS.natGateways,
       secretsManagerEndpoint: props.secretsManagerEndpoint,
       logRetention,
       loadBalancerSubnets: props.loadBalancerSubnets,
@@ -412,12 +413,12 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       vpcSubnets: network.databaseSubnets,
       rotationSubnets: network.fleetSubnets,
       secretsManagerEndpoint: network.secretsManagerEndpoint,
-      instanceType: props.databaseInstanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MICRO),
-      allocatedStorage: props.databaseAllocatedStorage ?? 20,
-      multiAz: props.databaseMultiAz ?? true,
-      backupRetention: props.databaseBackupRetention ?? Duration.days(7),
-      secretRotation: props.secretRotation ?? Duration.days(30),
-      removalPolicy: removalPolicy ?? RemovalPolicy.SNAPSHOT,
+      instanceType: props.databaseInstanceType ?? DEFAULTS.databaseInstanceType,
+      allocatedStorage: props.databaseAllocatedStorage ?? DEFAULTS.databaseAllocatedStorage,
+      multiAz: props.databaseMultiAz ?? DEFAULTS.databaseMultiAz,
+      backupRetention: props.databaseBackupRetention ?? DEFAULTS.databaseBackupRetention,
+      secretRotation: props.secretRotation ?? DEFAULTS.secretRotation,
+      removalPolicy: removalPolicy ?? DEFAULTS.databaseRemovalPolicy,
       logRetention,
     });
     this.database = database.instance;
@@ -432,7 +433,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       removalPolicy: keepUnlessDestroy(removalPolicy),
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 'uploads/',
-      runtime: props.syncFunctionRuntime,
+      runtime: props.syncFunctionRuntime ?? DEFAULTS.syncFunctionRuntime,
       logRetention,
     });
     this.bucket = fileSync.bucket;
@@ -444,9 +445,9 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       certificate: props.certificate,
       domainName: props.domainName,
       hostedZone: props.hostedZone,
-      sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.TLS13_RES,
-      healthCheckPath: props.healthCheckPath ?? '/pi/version',
-      accessLogsEnabled: props.accessLogs ?? false,
+      sslPolicy: props.sslPolicy ?? DEFAULTS.sslPolicy,
+      healthCheckPath: props.healthCheckPath ?? DEFAULTS.healthCheckPath,
+      accessLogsEnabled: props.accessLogs ?? DEFAULTS.accessLogs,
     });
     this.loadBalancer = entry.loadBalancer;
     this.httpsListener = entry.httpsListener;
@@ -463,17 +464,17 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       vpc: this.vpc,
       vpcSubnets: network.fleetSubnets,
       machineImage: props.machineImage,
-      instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3A, ec2.InstanceSize.MEDIUM),
+      instanceType: props.instanceType ?? DEFAULTS.instanceType,
       cpuCredits: props.cpuCredits,
-      rootDeviceName: props.rootDeviceName ?? '/dev/sda1',
-      volumeType: props.volumeType ?? ec2.EbsDeviceVolumeType.GP3,
-      volumeSize: props.volumeSize ?? 15,
+      rootDeviceName: props.rootDeviceName ?? DEFAULTS.rootDeviceName,
+      volumeType: props.volumeType ?? DEFAULTS.volumeType,
+      volumeSize: props.volumeSize ?? DEFAULTS.volumeSize,
       keyPair: props.keyPair,
-      minCapacity: props.minCapacity ?? 1,
-      maxCapacity: props.maxCapacity ?? 5,
+      minCapacity: props.minCapacity ?? DEFAULTS.minCapacity,
+      maxCapacity: props.maxCapacity ?? DEFAULTS.maxCapacity,
       desiredCapacity: props.desiredCapacity,
-      scaleOutCpuPercent: props.scaleOutCpuPercent ?? 70,
-      scaleInCpuPercent: props.scaleInCpuPercent ?? 20,
+      scaleOutCpuPercent: props.scaleOutCpuPercent ?? DEFAULTS.scaleOutCpuPercent,
+      scaleInCpuPercent: props.scaleInCpuPercent ?? DEFAULTS.scaleInCpuPercent,
       healthCheckGracePeriod,
       notificationTopic: props.alarmTopic,
       userData: renderDashboardUserData({
@@ -517,12 +518,12 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
 
     this.fileSystemBackup = new FileSystemBackup(this, 'Backup', {
       fileSystem: this.fileSystem,
-      retention: props.fileSystemBackupRetention,
+      retention: props.fileSystemBackupRetention ?? DEFAULTS.fileSystemBackupRetention,
       removalPolicy: keepUnlessDestroy(removalPolicy),
       notificationTopic: props.alarmTopic,
     });
 
-    if (props.outputs ?? true) {
+    if (props.outputs ?? DEFAULTS.outputs) {
       new CfnOutput(this, 'DashboardUrl', { value: this.url, description: 'HTTPS URL of the Panintelligence dashboard' });
       new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancerDnsName, description: 'DNS name of the load balancer' });
       new CfnOutput(this, 'UploadsBucketName', { value: this.bucket.bucketName, description: 'Upload images/, themes/, excel-data/ and svg/ here' });
@@ -555,8 +556,8 @@ function validateProps(scope: Construct, props: PanintelligenceDashboardProps): 
   };
 
   // Scaling thresholds: 0 < in < out < 100.
-  const scaleOut = props.scaleOutCpuPercent ?? 70;
-  const scaleIn = props.scaleInCpuPercent ?? 20;
+  const scaleOut = props.scaleOutCpuPercent ?? DEFAULTS.scaleOutCpuPercent;
+  const scaleIn = props.scaleInCpuPercent ?? DEFAULTS.scaleInCpuPercent;
   for (const [name, value] of [['scaleOutCpuPercent', scaleOut], ['scaleInCpuPercent', scaleIn]] as const) {
     if (known(value) && !(value > 0 && value < 100)) {
       fail(`${name} must be greater than 0 and less than 100, got ${value}`);
@@ -567,8 +568,8 @@ function validateProps(scope: Construct, props: PanintelligenceDashboardProps): 
   }
 
   // Capacity: 0 <= min <= desired <= max, max >= 1.
-  const min = props.minCapacity ?? 1;
-  const max = props.maxCapacity ?? 5;
+  const min = props.minCapacity ?? DEFAULTS.minCapacity;
+  const max = props.maxCapacity ?? DEFAULTS.maxCapacity;
   integerIn('minCapacity', min, 0, 1000);
   integerIn('maxCapacity', max, 1, 1000);
   if (known(min) && known(max) && min > max) {
@@ -586,9 +587,9 @@ function validateProps(scope: Construct, props: PanintelligenceDashboardProps): 
     fail(`volumeType must be GP3 or GP2, got ${props.volumeType}`);
   }
   integerIn('volumeSize', props.volumeSize, 8, 16384);
-  if (known(props.volumeSize) && props.volumeSize < 15) {
+  if (known(props.volumeSize) && props.volumeSize < DEFAULTS.recommendedMinimumVolumeSize) {
     Annotations.of(scope).addWarningV2('@panintelligence/cdk-dashboard:smallVolume',
-      `volumeSize ${props.volumeSize} GiB is below the recommended 15 GiB: the application and its local logs may fill the disk`);
+      `volumeSize ${props.volumeSize} GiB is below the recommended ${DEFAULTS.recommendedMinimumVolumeSize} GiB: the application and its local logs may fill the disk`);
   }
 
   // Database.

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DEFAULTS } from './private/defaults';
 import { suppressNag } from './nag';
 
 /**
@@ -12,7 +13,7 @@ import { suppressNag } from './nag';
  *
  * Internal: not part of the jsii API (constants cannot cross the language boundary).
  */
-export const DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+export const DEFAULT_LOG_RETENTION = DEFAULTS.logRetention;
 
 /** Options of {@link createLogGroup}. Internal. */
 export interface LogGroupOptions {
