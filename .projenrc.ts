@@ -116,9 +116,9 @@ project.addTask('docs:suppressions', {
 });
 
 // Boot script: the user data is rendered at synth time from the shell scripts beside
-// src/boot/user-data.ts. jsii compiles only the .ts files into lib/, so copy the scripts to
-// lib/boot/ after it; .npmignore keeps lib/ (it drops /src/), so they ship in the package.
-project.compileTask.exec('mkdir -p lib/boot && cp src/boot/*.sh lib/boot/');
+// src/private/boot/user-data.ts. jsii compiles only the .ts files into lib/, so copy the scripts to
+// lib/private/boot/ after it; .npmignore keeps lib/ (it drops /src/), so they ship in the package.
+project.compileTask.exec('mkdir -p lib/private/boot && cp src/private/boot/*.sh lib/private/boot/');
 // End of the boot script block.
 
 // Cost table: regenerate the cost estimate section of README.md (between the

@@ -55,7 +55,7 @@ function checkFiles(files: string[]): void {
   const bundles = filesNamed('assets', 'index.js');
   if (bundles.length === 0) problems.push('assets/ has no bundled handler: run `npx projen bundle` first');
   required.push(...bundles);
-  required.push(...readdirSync(join(ROOT, 'src', 'boot')).filter((f) => f.endsWith('.sh')).map((f) => `lib/boot/${f}`));
+  required.push(...readdirSync(join(ROOT, 'src', 'private', 'boot')).filter((f) => f.endsWith('.sh')).map((f) => `lib/private/boot/${f}`));
   for (const file of required) {
     if (!has.has(file)) problems.push(`the package has no ${file}`);
   }
@@ -107,7 +107,7 @@ const expected = [
 const missing = expected.filter((t) => !types.has(t));
 assert.deepStrictEqual(missing, [], 'resource types missing from the template');
 
-// The user data is rendered from the boot scripts shipped in lib/boot/.
+// The user data is rendered from the boot scripts shipped in lib/private/boot/.
 const launchTemplate = resources.find((r) => r.Type === 'AWS::EC2::LaunchTemplate');
 assert.ok(JSON.stringify(launchTemplate.Properties.LaunchTemplateData.UserData ?? '').length > 1000, 'the user data is rendered');
 

@@ -121,8 +121,8 @@ def check_embedded_js(wheel, names, version, assets):
     for required in ('.jsii', 'package.json', 'lib/index.js', 'LICENSE', 'README.md'):
         if required not in files:
             problem(f'the embedded JavaScript package has no {required}')
-    if not any(re.fullmatch(r'lib/boot/[^/]+\.sh', f) for f in files):
-        problem('the embedded JavaScript package has no boot script (lib/boot/*.sh)')
+    if not any(re.fullmatch(r'lib/private/boot/[^/]+\.sh', f) for f in files):
+        problem('the embedded JavaScript package has no boot script (lib/private/boot/*.sh)')
     for bundle in assets:
         if bundle not in files:
             problem(f'the embedded JavaScript package has no {bundle}')

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { createLogBucket } from './logging';
+import { createLogBucket } from './private/logging';
 
 /**
  * Properties of {@link LoadBalancerAccessLogs}.

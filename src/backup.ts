@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { suppressNag } from './nag';
+import { suppressNag } from './private/nag';
 
 /**
  * Properties of {@link FileSystemBackup}.

@@ -15,15 +15,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LoadBalancerAccessLogs } from './access-logs';
 import { FileSystemBackup } from './backup';
-import { renderDashboardUserData } from './boot';
-import { DashboardDatabase, DATABASE_PORT, SCHEMA_NAME } from './database';
+import { renderDashboardUserData } from './private/boot';
+import { DashboardDatabase, DATABASE_PORT, SCHEMA_NAME } from './private/database';
 import { FileSync } from './file-sync/file-sync';
-import { DashboardFileSystem } from './file-system';
-import { DashboardFleet } from './fleet';
-import { DashboardLoadBalancer } from './load-balancer';
-import { createLogBucket } from './logging';
+import { DashboardFileSystem } from './private/file-system';
+import { DashboardFleet } from './private/fleet';
+import { DashboardLoadBalancer } from './private/load-balancer';
+import { createLogBucket } from './private/logging';
 import { DashboardAlarmOptions, DashboardMonitoring } from './monitoring';
-import { DashboardNetwork } from './network';
+import { DashboardNetwork } from './private/network';
 import { DEFAULTS } from './private/defaults';
 
 /**

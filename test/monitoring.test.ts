@@ -12,7 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { LoadBalancerAccessLogs } from '../src/access-logs';
-import { createLogGroup, DEFAULT_LOG_RETENTION } from '../src/logging';
+import { createLogGroup, DEFAULT_LOG_RETENTION } from '../src/private/logging';
 import { DashboardMonitoring, DashboardMonitoringProps } from '../src/monitoring';
 
 const GIB = 1024 ** 3;

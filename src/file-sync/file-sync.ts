@@ -10,8 +10,8 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PREFIX_DIRECTORIES } from './keys';
-import { createLogGroup } from '../logging';
-import { nagResourceFinding, suppressNag } from '../nag';
+import { createLogGroup } from '../private/logging';
+import { nagResourceFinding, suppressNag } from '../private/nag';
 
 /** Construct id of aws-cdk-lib's singleton that configures bucket notifications in a stack. */
 const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';

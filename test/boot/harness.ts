@@ -8,9 +8,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { DashboardBootOptions, renderDashboardUserData } from '../../src/boot';
+import { DashboardBootOptions, renderDashboardUserData } from '../../src/private/boot';
 
-export const BOOT_SRC_DIR = path.join(__dirname, '..', '..', 'src', 'boot');
+export const BOOT_SRC_DIR = path.join(__dirname, '..', '..', 'src', 'private', 'boot');
 
 export const REGION = 'eu-west-2';
 export const FILE_SYSTEM_ID = 'fs-0123456789abcdef0';

@@ -12,7 +12,7 @@ import {
   REGION,
   renderUserDataText,
 } from './harness';
-import { renderDashboardUserData, USER_DATA_MAX_BYTES } from '../../src/boot';
+import { renderDashboardUserData, USER_DATA_MAX_BYTES } from '../../src/private/boot';
 
 const baseOptions = {
   fileSystemId: 'fs-1',
