@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DEFAULTS } from './private/defaults';
 import { createLogBucket } from './private/logging';
 
 /**
@@ -71,7 +72,7 @@ export class LoadBalancerAccessLogs extends Construct {
         + 'that delivers the logs differs by region. Set `env: { region: ... }` on the stack, or leave `accessLogs` unset.');
     }
 
-    const prefix = props.prefix ?? 'alb';
+    const prefix = props.prefix ?? DEFAULTS.accessLogsPrefix;
     if (!Token.isUnresolved(prefix) && (prefix.startsWith('/') || prefix.endsWith('/') || /AWSLogs/i.test(prefix))) {
       throw new Error(`accessLogs: prefix must not start or end with "/" nor contain "AWSLogs" (got "${prefix}")`);
     }
@@ -81,7 +82,7 @@ export class LoadBalancerAccessLogs extends Construct {
       throw new Error('accessLogs: the bucket is encrypted with a KMS key, which load balancers cannot write to; use SSE-S3 (BucketEncryption.S3_MANAGED)');
     }
 
-    const retention = props.retention ?? Duration.days(90);
+    const retention = props.retention ?? DEFAULTS.accessLogsRetention;
     if (!props.bucket && !retention.isUnresolved() && retention.toDays({ integral: false }) < 1) {
       throw new Error(`accessLogs: retention must be at least 1 day (got ${retention.toHumanString()})`);
     }

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { DEFAULTS } from './private/defaults';
 import { suppressNag } from './private/nag';
 
 /**
@@ -95,7 +96,7 @@ export class FileSystemBackup extends Construct {
   constructor(scope: Construct, id: string, props: FileSystemBackupProps) {
     super(scope, id);
 
-    this.retention = props.retention ?? Duration.days(35);
+    this.retention = props.retention ?? DEFAULTS.fileSystemBackupRetention;
     if (!this.retention.isUnresolved()) {
       const days = this.retention.toDays({ integral: false });
       if (!Number.isInteger(days) || days < 1) {
@@ -105,7 +106,7 @@ export class FileSystemBackup extends Construct {
 
     this.vault = props.backupVault ?? new backup.BackupVault(this, 'Vault', {
       encryptionKey: props.encryptionKey,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? DEFAULTS.statefulRemovalPolicy,
       notificationTopic: props.notificationTopic,
       notificationEvents: props.notificationTopic ? [
         backup.BackupVaultEvents.BACKUP_JOB_FAILED,
@@ -117,7 +118,7 @@ export class FileSystemBackup extends Construct {
     this.plan = new backup.BackupPlan(this, 'Plan', { backupVault: this.vault });
     this.plan.addRule(new backup.BackupPlanRule({
       ruleName: 'Daily',
-      scheduleExpression: props.schedule ?? events.Schedule.cron({ minute: '0', hour: '5' }),
+      scheduleExpression: props.schedule ?? DEFAULTS.fileSystemBackupSchedule,
       deleteAfter: this.retention,
     }));
 

@@ -456,7 +456,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       new LoadBalancerAccessLogs(this, 'AccessLogs', {
         loadBalancer: this.loadBalancer,
         bucket: props.accessLogsBucket ?? this.logBucket,
-        prefix: 'alb',
+        prefix: DEFAULTS.accessLogsPrefix,
       });
     }
 
@@ -541,7 +541,7 @@ function logRetentionDays(retention: logs.RetentionDays): number {
 
 /** SNAPSHOT only exists for the database; other stateful resources are kept instead. */
 function keepUnlessDestroy(policy: RemovalPolicy | undefined): RemovalPolicy {
-  return policy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+  return policy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : DEFAULTS.statefulRemovalPolicy;
 }
 
 function validateProps(scope: Construct, props: PanintelligenceDashboardProps): void {

@@ -9,6 +9,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULTS } from './private/defaults';
 
 const GIB = 1024 ** 3;
 
@@ -560,7 +561,7 @@ function defaultFreeStorageGiB(database: rds.DatabaseInstance): number {
       return gib / 10;
     }
   }
-  return 2;
+  return DEFAULTS.databaseAllocatedStorage / 10;
 }
 
 /** Burst credits matter only in bursting mode (the CloudFormation default when no mode is set). */

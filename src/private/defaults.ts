@@ -1,12 +1,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 
 /**
- * The one place where the defaults of `PanintelligenceDashboardProps` are written. The construct,
- * its validation and the cost estimate read them from here; the TSDoc `@default` of each prop
+ * The one place where the defaults of `PanintelligenceDashboardProps` and of the public helper
+ * constructs are written. The constructs, their validation and the cost estimate read them from here; the TSDoc `@default` of each prop
  * states the same value for readers of the API.
  */
 export const DEFAULTS = {
@@ -35,6 +36,13 @@ export const DEFAULTS = {
   syncFunctionRuntime: lambda.Runtime.NODEJS_24_X,
   logRetention: logs.RetentionDays.THREE_MONTHS,
   fileSystemBackupRetention: Duration.days(35),
+  /** 05:00 UTC: a quiet hour in both Europe and the Americas. */
+  fileSystemBackupSchedule: events.Schedule.cron({ minute: '0', hour: '5' }),
+  /** Log groups outlive the stack for an investigation; their retention still expires them. */
+  logRemovalPolicy: RemovalPolicy.RETAIN,
+  accessLogsPrefix: 'alb',
+  /** Retention of the load balancer log bucket that `LoadBalancerAccessLogs` creates itself. */
+  accessLogsRetention: Duration.days(90),
   accessLogs: false,
   outputs: true,
 } as const;

@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEFAULTS } from './defaults';
 import { createLogGroup } from './logging';
 
 /** Internal: what the network tier needs from the dashboard's props. */
@@ -36,7 +37,7 @@ export class DashboardNetwork extends Construct {
     } else {
       const flowLogGroup = createLogGroup(this, 'FlowLogs', { retention: props.logRetention });
       this.vpc = new ec2.Vpc(this, 'Vpc', {
-        maxAzs: 2,
+        maxAzs: DEFAULTS.availabilityZones,
         natGateways: props.natGateways,
         subnetConfiguration: [
           { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
