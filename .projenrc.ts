@@ -100,6 +100,28 @@ project.bundler.addBundle('src/file-sync/sync.lambda.ts', {
 });
 // The handler's SDK is bundled, so importing it as a dev dependency is right.
 project.eslint?.allowDevDeps('src/**/*.lambda.ts');
+// The library refuses bad input with ValidationError (src/private/validation.ts), which names the
+// construct and every prop at once. Only the Lambda handler modules throw plain errors at run time.
+// src/cost.ts is a pure function without a construct path; it still throws plain errors.
+project.eslint?.addOverride({
+  files: ['src/**/*.ts'],
+  excludedFiles: ['src/file-sync/*.ts', 'src/cost.ts'],
+  rules: {
+    'no-restricted-syntax': ['error', {
+      selector: "ThrowStatement > NewExpression[callee.name='Error']",
+      message: 'Throw ValidationError (or InternalError) from src/private/validation.ts instead of Error.',
+    }],
+  },
+});
+project.eslint?.addOverride({
+  files: ['src/file-sync/file-sync.ts'],
+  rules: {
+    'no-restricted-syntax': ['error', {
+      selector: "ThrowStatement > NewExpression[callee.name='Error']",
+      message: 'Throw ValidationError (or InternalError) from src/private/validation.ts instead of Error.',
+    }],
+  },
+});
 
 // The main job: synthesize the example app's CloudFormation from the built library.
 const example = project.addTask('example', {

@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DEFAULTS } from './private/defaults';
 import { createLogBucket } from './private/logging';
+import { ownerOf, validate } from './private/validation';
 
 /**
  * Properties of {@link LoadBalancerAccessLogs}.
@@ -66,26 +67,32 @@ export class LoadBalancerAccessLogs extends Construct {
   constructor(scope: Construct, id: string, props: LoadBalancerAccessLogsProps) {
     super(scope, id);
 
-    const region = Stack.of(props.loadBalancer).region;
-    if (Token.isUnresolved(region)) {
-      throw new Error('accessLogs: load balancer access logs need a stack with a concrete region, because the principal '
-        + 'that delivers the logs differs by region. Set `env: { region: ... }` on the stack, or leave `accessLogs` unset.');
-    }
-
     const prefix = props.prefix ?? DEFAULTS.accessLogsPrefix;
-    if (!Token.isUnresolved(prefix) && (prefix.startsWith('/') || prefix.endsWith('/') || /AWSLogs/i.test(prefix))) {
-      throw new Error(`accessLogs: prefix must not start or end with "/" nor contain "AWSLogs" (got "${prefix}")`);
-    }
-    this.prefix = prefix;
-
-    if (props.bucket?.encryptionKey) {
-      throw new Error('accessLogs: the bucket is encrypted with a KMS key, which load balancers cannot write to; use SSE-S3 (BucketEncryption.S3_MANAGED)');
-    }
-
     const retention = props.retention ?? DEFAULTS.accessLogsRetention;
-    if (!props.bucket && !retention.isUnresolved() && retention.toDays({ integral: false }) < 1) {
-      throw new Error(`accessLogs: retention must be at least 1 day (got ${retention.toHumanString()})`);
-    }
+    validate(ownerOf('LoadBalancerAccessLogs', this), props, [
+      {
+        prop: 'loadBalancer',
+        violated: () => Token.isUnresolved(Stack.of(props.loadBalancer).region),
+        message: () => 'loadBalancer must be in a stack with a concrete region for access logs, because the principal '
+          + 'that delivers the logs differs by region. Set `env: { region: ... }` on the stack, or leave `accessLogs` unset.',
+      },
+      {
+        prop: 'prefix',
+        violated: () => !Token.isUnresolved(prefix) && (prefix.startsWith('/') || prefix.endsWith('/') || /AWSLogs/i.test(prefix)),
+        message: () => `prefix must not start or end with "/" nor contain "AWSLogs" (got "${prefix}")`,
+      },
+      {
+        prop: 'bucket',
+        violated: () => props.bucket?.encryptionKey !== undefined,
+        message: () => 'bucket is encrypted with a KMS key, which load balancers cannot write to; use SSE-S3 (BucketEncryption.S3_MANAGED)',
+      },
+      {
+        prop: 'retention',
+        violated: () => !props.bucket && !retention.isUnresolved() && retention.toDays({ integral: false }) < 1,
+        message: () => `retention must be at least 1 day (got ${retention.toHumanString()})`,
+      },
+    ]);
+    this.prefix = prefix;
 
     this.bucket = props.bucket ?? createLogBucket(this, 'Bucket', retention, props.removalPolicy);
     props.loadBalancer.logAccessLogs(this.bucket, prefix);

@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULTS } from './private/defaults';
 import { suppressNag } from './private/nag';
+import { ownerOf, validate } from './private/validation';
 
 /**
  * Properties of {@link FileSystemBackup}.
@@ -97,12 +98,12 @@ export class FileSystemBackup extends Construct {
     super(scope, id);
 
     this.retention = props.retention ?? DEFAULTS.fileSystemBackupRetention;
-    if (!this.retention.isUnresolved()) {
-      const days = this.retention.toDays({ integral: false });
-      if (!Number.isInteger(days) || days < 1) {
-        throw new Error(`retention (file system backups) must be a whole number of days, at least 1 (got ${this.retention.toHumanString()})`);
-      }
-    }
+    validate(ownerOf('FileSystemBackup', this), props, [{
+      prop: 'retention',
+      violated: () => !this.retention.isUnresolved()
+        && (!Number.isInteger(this.retention.toDays({ integral: false })) || this.retention.toDays({ integral: false }) < 1),
+      message: () => `retention (file system backups) must be a whole number of days, at least 1 (got ${this.retention.toHumanString()})`,
+    }]);
 
     this.vault = props.backupVault ?? new backup.BackupVault(this, 'Vault', {
       encryptionKey: props.encryptionKey,

@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -15,16 +15,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LoadBalancerAccessLogs } from './access-logs';
 import { FileSystemBackup } from './backup';
-import { renderDashboardUserData } from './private/boot';
-import { DashboardDatabase, DATABASE_PORT, SCHEMA_NAME } from './private/database';
 import { FileSync } from './file-sync/file-sync';
+import { DashboardAlarmOptions, DashboardMonitoring } from './monitoring';
+import { renderDashboardUserData } from './private/boot';
+import { DASHBOARD_RULES } from './private/dashboard-rules';
+import { DashboardDatabase, DATABASE_PORT, SCHEMA_NAME } from './private/database';
+import { DEFAULTS } from './private/defaults';
 import { DashboardFileSystem } from './private/file-system';
 import { DashboardFleet } from './private/fleet';
 import { DashboardLoadBalancer } from './private/load-balancer';
 import { createLogBucket } from './private/logging';
-import { DashboardAlarmOptions, DashboardMonitoring } from './monitoring';
 import { DashboardNetwork } from './private/network';
-import { DEFAULTS } from './private/defaults';
+import { known, ownerOf, validate } from './private/validation';
 
 /**
  * Properties of a {@link PanintelligenceDashboard}.
@@ -545,98 +547,10 @@ function keepUnlessDestroy(policy: RemovalPolicy | undefined): RemovalPolicy {
 }
 
 function validateProps(scope: Construct, props: PanintelligenceDashboardProps): void {
-  const known = (value: number | undefined): value is number => value !== undefined && !Token.isUnresolved(value);
-  const fail = (message: string): never => {
-    throw new Error(`PanintelligenceDashboard ${scope.node.path}: ${message}`);
-  };
-  const integerIn = (name: string, value: number | undefined, min: number, max: number) => {
-    if (known(value) && (!Number.isInteger(value) || value < min || value > max)) {
-      fail(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
-    }
-  };
+  validate(ownerOf('PanintelligenceDashboard', scope), props, DASHBOARD_RULES);
 
-  // Scaling thresholds: 0 < in < out < 100.
-  const scaleOut = props.scaleOutCpuPercent ?? DEFAULTS.scaleOutCpuPercent;
-  const scaleIn = props.scaleInCpuPercent ?? DEFAULTS.scaleInCpuPercent;
-  for (const [name, value] of [['scaleOutCpuPercent', scaleOut], ['scaleInCpuPercent', scaleIn]] as const) {
-    if (known(value) && !(value > 0 && value < 100)) {
-      fail(`${name} must be greater than 0 and less than 100, got ${value}`);
-    }
-  }
-  if (known(scaleOut) && known(scaleIn) && scaleIn >= scaleOut) {
-    fail(`scaleInCpuPercent (${scaleIn}) must be less than scaleOutCpuPercent (${scaleOut})`);
-  }
-
-  // Capacity: 0 <= min <= desired <= max, max >= 1.
-  const min = props.minCapacity ?? DEFAULTS.minCapacity;
-  const max = props.maxCapacity ?? DEFAULTS.maxCapacity;
-  integerIn('minCapacity', min, 0, 1000);
-  integerIn('maxCapacity', max, 1, 1000);
-  if (known(min) && known(max) && min > max) {
-    fail(`minCapacity (${min}) must not be greater than maxCapacity (${max})`);
-  }
-  if (known(props.desiredCapacity)) {
-    integerIn('desiredCapacity', props.desiredCapacity, 0, 1000);
-    if (known(min) && known(max) && (props.desiredCapacity < min || props.desiredCapacity > max)) {
-      fail(`desiredCapacity must be between minCapacity (${min}) and maxCapacity (${max}), got ${props.desiredCapacity}`);
-    }
-  }
-
-  // Root volume.
-  if (props.volumeType !== undefined && props.volumeType !== ec2.EbsDeviceVolumeType.GP3 && props.volumeType !== ec2.EbsDeviceVolumeType.GP2) {
-    fail(`volumeType must be GP3 or GP2, got ${props.volumeType}`);
-  }
-  integerIn('volumeSize', props.volumeSize, 8, 16384);
   if (known(props.volumeSize) && props.volumeSize < DEFAULTS.recommendedMinimumVolumeSize) {
     Annotations.of(scope).addWarningV2('@panintelligence/cdk-dashboard:smallVolume',
       `volumeSize ${props.volumeSize} GiB is below the recommended ${DEFAULTS.recommendedMinimumVolumeSize} GiB: the application and its local logs may fill the disk`);
   }
-
-  // Database.
-  integerIn('databaseAllocatedStorage', props.databaseAllocatedStorage, 20, 65536);
-  const retention = props.databaseBackupRetention;
-  if (retention && !retention.isUnresolved() && (retention.toDays({ integral: false }) < 1 || retention.toDays({ integral: false }) > 35)) {
-    fail(`databaseBackupRetention must be from 1 to 35 days, got ${retention.toHumanString()}`);
-  }
-  const rotation = props.secretRotation;
-  if (rotation && !rotation.isUnresolved() && (rotation.toHours({ integral: false }) < 4 || rotation.toDays({ integral: false }) > 1000)) {
-    fail(`secretRotation must be from 4 hours to 1000 days, got ${rotation.toHumanString()}`);
-  }
-
-  const fsBackup = props.fileSystemBackupRetention;
-  if (fsBackup && !fsBackup.isUnresolved() && fsBackup.toDays({ integral: false }) < 1) {
-    fail(`fileSystemBackupRetention must be at least 1 day, got ${fsBackup.toHumanString()}`);
-  }
-
-  // Network.
-  if (props.vpc && props.natGateways !== undefined) {
-    fail('natGateways applies only to the VPC created by this construct; leave it out when vpc is given');
-  }
-  integerIn('natGateways', props.natGateways, 1, 2);
-
-  // Entry point: a certificate, or a domain in a hosted zone to validate one.
-  if (props.hostedZone && !props.domainName) {
-    fail('hostedZone needs domainName: the record and certificate are made for that name');
-  }
-  if (!props.certificate && !(props.domainName && props.hostedZone)) {
-    fail('give a certificate, or both domainName and hostedZone so a DNS-validated certificate can be made');
-  }
-  if (props.domainName && props.hostedZone && !Token.isUnresolved(props.domainName)) {
-    const zoneName = zoneNameOf(props.hostedZone);
-    const domain = props.domainName.replace(/\.$/, '').toLowerCase();
-    if (zoneName && domain !== zoneName && !domain.endsWith(`.${zoneName}`)) {
-      fail(`domainName ${props.domainName} is not inside hostedZone ${zoneName}`);
-    }
-  }
-  const path = props.healthCheckPath;
-  if (path !== undefined && !Token.isUnresolved(path) && !path.startsWith('/')) {
-    fail(`healthCheckPath must start with '/', got '${path}'`);
-  }
-}
-
-/** The zone's name, lower case without the final dot; undefined when it is a token. */
-function zoneNameOf(zone: route53.IHostedZone): string | undefined {
-  // A zone imported by id alone throws here with advice to import it with its name.
-  const name = zone.zoneName;
-  return Token.isUnresolved(name) ? undefined : name.replace(/\.$/, '').toLowerCase();
 }

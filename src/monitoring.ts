@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from './private/defaults';
+import { ownerOf, ValidationError } from './private/validation';
 
 const GIB = 1024 ** 3;
 
@@ -481,6 +482,10 @@ export class DashboardMonitoring extends Construct {
     }
   }
 
+  private invalid(violation: string): ValidationError {
+    return new ValidationError(ownerOf('DashboardMonitoring', this), [violation]);
+  }
+
   private alarm(
     id: string,
     option: string,
@@ -500,25 +505,25 @@ export class DashboardMonitoring extends Construct {
 
     if (!Token.isUnresolved(threshold)) {
       if (!Number.isFinite(threshold)) {
-        throw new Error(`${name}.threshold must be a finite number (got ${threshold})`);
+        throw this.invalid(`${name}.threshold must be a finite number (got ${threshold})`);
       }
       if (defaults.min !== undefined && threshold < defaults.min) {
-        throw new Error(`${name}.threshold must be >= ${defaults.min} (got ${threshold})`);
+        throw this.invalid(`${name}.threshold must be >= ${defaults.min} (got ${threshold})`);
       }
       if (defaults.max !== undefined && threshold > defaults.max) {
-        throw new Error(`${name}.threshold must be <= ${defaults.max} (got ${threshold})`);
+        throw this.invalid(`${name}.threshold must be <= ${defaults.max} (got ${threshold})`);
       }
     }
     if (!Token.isUnresolved(evaluationPeriods) && (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1)) {
-      throw new Error(`${name}.evaluationPeriods must be a whole number >= 1 (got ${evaluationPeriods})`);
+      throw this.invalid(`${name}.evaluationPeriods must be a whole number >= 1 (got ${evaluationPeriods})`);
     }
     if (!Token.isUnresolved(datapointsToAlarm) && !Token.isUnresolved(evaluationPeriods)
       && (!Number.isInteger(datapointsToAlarm) || datapointsToAlarm < 1 || datapointsToAlarm > evaluationPeriods)) {
-      throw new Error(`${name}.datapointsToAlarm must be a whole number between 1 and evaluationPeriods (${evaluationPeriods}) (got ${datapointsToAlarm})`);
+      throw this.invalid(`${name}.datapointsToAlarm must be a whole number between 1 and evaluationPeriods (${evaluationPeriods}) (got ${datapointsToAlarm})`);
     }
     if (!period.isUnresolved() && !Token.isUnresolved(evaluationPeriods) && period.toSeconds() * evaluationPeriods > 86_400) {
       // CloudWatch refuses an evaluation window longer than one day.
-      throw new Error(`${name}: period x evaluationPeriods must not exceed 1 day (got ${period.toSeconds() * evaluationPeriods} s)`);
+      throw this.invalid(`${name}: period x evaluationPeriods must not exceed 1 day (got ${period.toSeconds() * evaluationPeriods} s)`);
     }
 
     const window = datapointsToAlarm === evaluationPeriods

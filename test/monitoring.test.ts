@@ -12,8 +12,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { LoadBalancerAccessLogs } from '../src/access-logs';
-import { createLogGroup, DEFAULT_LOG_RETENTION } from '../src/private/logging';
 import { DashboardMonitoring, DashboardMonitoringProps } from '../src/monitoring';
+import { createLogGroup, DEFAULT_LOG_RETENTION } from '../src/private/logging';
 
 const GIB = 1024 ** 3;
 
@@ -475,10 +475,10 @@ describe('load balancer access logs', () => {
     return { stack, loadBalancer };
   }
 
-  test('refused on an environment-agnostic stack, naming accessLogs', () => {
+  test('refused on an environment-agnostic stack, naming the construct and loadBalancer', () => {
     const { stack, loadBalancer } = stackWith();
     expect(() => new LoadBalancerAccessLogs(stack, 'AccessLogs', { loadBalancer }))
-      .toThrow(/accessLogs: load balancer access logs need a stack with a concrete region/);
+      .toThrow(/LoadBalancerAccessLogs Logged\/AccessLogs: loadBalancer must be in a stack with a concrete region/);
   });
 
   test('with a concrete region: an SSE-S3, TLS-only, private bucket with expiring logs', () => {
@@ -540,18 +540,18 @@ describe('load balancer access logs', () => {
   test('a KMS-encrypted bucket is refused', () => {
     const { stack, loadBalancer } = stackWith('us-east-1');
     const bucket = new s3.Bucket(stack, 'Theirs', { encryption: s3.BucketEncryption.KMS });
-    expect(() => new LoadBalancerAccessLogs(stack, 'AccessLogs', { loadBalancer, bucket })).toThrow(/accessLogs: the bucket is encrypted with a KMS key/);
+    expect(() => new LoadBalancerAccessLogs(stack, 'AccessLogs', { loadBalancer, bucket })).toThrow(/LoadBalancerAccessLogs Logged\/AccessLogs: bucket is encrypted with a KMS key/);
   });
 
   test.each(['/alb', 'alb/', 'x/AWSLogs'])('a bad prefix %s is refused', (prefix) => {
     const { stack, loadBalancer } = stackWith('us-east-1');
-    expect(() => new LoadBalancerAccessLogs(stack, 'AccessLogs', { loadBalancer, prefix })).toThrow(/accessLogs: prefix must not/);
+    expect(() => new LoadBalancerAccessLogs(stack, 'AccessLogs', { loadBalancer, prefix })).toThrow(/LoadBalancerAccessLogs Logged\/AccessLogs: prefix must not/);
   });
 
   test('retention below a day is refused', () => {
     const { stack, loadBalancer } = stackWith('us-east-1');
     expect(() => new LoadBalancerAccessLogs(stack, 'AccessLogs', { loadBalancer, retention: Duration.hours(12) }))
-      .toThrow(/accessLogs: retention must be at least 1 day/);
+      .toThrow(/LoadBalancerAccessLogs Logged\/AccessLogs: retention must be at least 1 day/);
   });
 });
 

@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { PanintelligenceDashboardProps } from '../src';
 import { synth } from './util';
+import { Rule, validate, ValidationError, wholeNumberIn } from '../src/private/validation';
 
 const CERT_ARN = 'arn:aws:acm:eu-west-2:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 
@@ -64,6 +65,62 @@ describe('bad props are refused with the prop and the allowed values', () => {
 
   test('the error names the construct path', () => {
     refused(() => ({ minCapacity: 9 }), /PanintelligenceDashboard Test\/Dashboard: minCapacity/);
+  });
+
+  test('every violated rule is reported in one error, each naming its prop', () => {
+    let error: unknown;
+    try {
+      synth(() => ({
+        scaleOutCpuPercent: 120,
+        minCapacity: 7,
+        volumeSize: 4,
+        volumeType: ec2.EbsDeviceVolumeType.IO1,
+        databaseBackupRetention: Duration.days(40),
+        healthCheckPath: 'pi',
+        domainName: 'bi.example.org',
+      }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const { message, violations } = error as ValidationError;
+    expect(message.split('\n')[0]).toBe('PanintelligenceDashboard Test/Dashboard: 7 invalid props:');
+    expect([...violations].sort()).toEqual([
+      'domainName bi.example.org is not inside hostedZone example.com',
+      "healthCheckPath must start with '/', got 'pi'",
+      'volumeType must be GP3 or GP2, got io1',
+      'volumeSize must be a whole number from 8 to 16384, got 4',
+      'minCapacity (7) must not be greater than maxCapacity (5)',
+      'scaleOutCpuPercent must be greater than 0 and less than 100, got 120',
+      'databaseBackupRetention must be from 1 to 35 days, got 40 days',
+    ].sort());
+    for (const violation of violations) {
+      expect(message).toContain(`\n  - ${violation}`);
+    }
+  });
+});
+
+describe('the rule runner', () => {
+  const rules: Array<Rule<{ a?: number; b?: number }>> = [
+    wholeNumberIn('a', (p) => p.a, 1, 3),
+    { prop: 'b', violated: (p) => p.b !== undefined && p.b > (p.a ?? 0), message: (p) => `b (${p.b}) must not exceed a` },
+  ];
+
+  test('passes when no rule is violated', () => {
+    expect(() => validate('Thing Stack/Thing', { a: 2, b: 1 }, rules)).not.toThrow();
+  });
+
+  test('one violation: one line naming the owner and the prop', () => {
+    expect(() => validate('Thing Stack/Thing', { a: 5 }, rules)).toThrow(/^Thing Stack\/Thing: a must be a whole number from 1 to 3, got 5$/);
+  });
+
+  test('several violations: all of them, in the order of the rules', () => {
+    expect(() => validate('Thing Stack/Thing', { a: 0.5, b: 2 }, rules))
+      .toThrow('Thing Stack/Thing: 2 invalid props:\n  - a must be a whole number from 1 to 3, got 0.5\n  - b (2) must not exceed a');
+  });
+
+  test('unresolved numbers are not range-checked', () => {
+    expect(() => validate('Thing Stack/Thing', { a: Token.asNumber({ Ref: 'A' }) }, rules)).not.toThrow();
   });
 });
 

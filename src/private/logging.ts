@@ -44,7 +44,9 @@ export function createLogGroup(scope: Construct, id: string, options: LogGroupOp
  * A bucket for access logs (S3 server access logs, load balancer access logs) that expires them
  * after `retention`. SSE-S3, because neither log delivery supports SSE-KMS. Internal.
  */
-export function createLogBucket(scope: Construct, id: string, retention: Duration, removalPolicy: RemovalPolicy = DEFAULTS.statefulRemovalPolicy): s3.Bucket {
+export function createLogBucket(
+  scope: Construct, id: string, retention: Duration, removalPolicy: RemovalPolicy = DEFAULTS.statefulRemovalPolicy,
+): s3.Bucket {
   const bucket = new s3.Bucket(scope, id, {
     encryption: s3.BucketEncryption.S3_MANAGED,
     enforceSSL: true,

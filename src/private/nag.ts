@@ -1,5 +1,6 @@
 import { CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { InternalError } from './validation';
 
 /**
  * One accepted cdk-nag finding and why it is acceptable here.
@@ -41,7 +42,7 @@ export function suppressNag(construct: IConstruct, suppressions: NagSuppression[
 function cfnResourceOf(construct: IConstruct): CfnResource {
   const candidate = construct.node.defaultChild ?? construct;
   if (!CfnResource.isCfnResource(candidate)) {
-    throw new Error(`${construct.node.path} has no CloudFormation resource to attach a cdk-nag suppression to`);
+    throw new InternalError(`${construct.node.path} has no CloudFormation resource to attach a cdk-nag suppression to`);
   }
   return candidate;
 }

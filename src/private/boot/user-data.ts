@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Aws, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { InternalError, ValidationError } from '../validation';
 
 /** Where the user data installs the boot helper on the instance. */
 export const BOOT_HELPER_PATH = '/usr/local/sbin/panintelligence-boot';
@@ -61,18 +62,18 @@ export function renderDashboardUserData(options: DashboardBootOptions): ec2.User
   }
   const schemaName = options.schemaName;
   if (schemaName !== undefined && !Token.isUnresolved(schemaName) && !/^[A-Za-z0-9_]+$/.test(schemaName)) {
-    throw new Error(`schemaName must be letters, digits and underscores; got ${JSON.stringify(schemaName)}`);
+    throw new ValidationError('renderDashboardUserData', [`schemaName must be letters, digits and underscores; got ${JSON.stringify(schemaName)}`]);
   }
 
   const helper = withoutCommentLines(readBootFile('panintelligence-boot.sh'));
   if (helper.split('\n').includes(HELPER_DELIMITER)) {
-    throw new Error(`panintelligence-boot.sh must not contain a line '${HELPER_DELIMITER}'`);
+    throw new InternalError(`panintelligence-boot.sh must not contain a line '${HELPER_DELIMITER}'`);
   }
 
   const firstBoot = readBootFile('user-data.sh').split('\n');
   const marker = firstBoot.indexOf(RENDERED_FILES_MARKER);
   if (!firstBoot[0].startsWith('#!') || marker < 0 || firstBoot.lastIndexOf(RENDERED_FILES_MARKER) !== marker) {
-    throw new Error(`user-data.sh must start with a shebang and contain the line '${RENDERED_FILES_MARKER}' once`);
+    throw new InternalError(`user-data.sh must start with a shebang and contain the line '${RENDERED_FILES_MARKER}' once`);
   }
 
   const configDir = path.posix.dirname(BOOT_CONFIG_PATH);
@@ -121,9 +122,9 @@ function checkOption(option: string, value: string, required: boolean) {
     return;
   }
   if (required && value.trim() === '') {
-    throw new Error(`${option} must not be empty`);
+    throw new ValidationError('renderDashboardUserData', [`${option} must not be empty`]);
   }
   if (/[\r\n\0]/.test(value) || value !== value.trim()) {
-    throw new Error(`${option} must be a single line without surrounding spaces; got ${JSON.stringify(value)}`);
+    throw new ValidationError('renderDashboardUserData', [`${option} must be a single line without surrounding spaces; got ${JSON.stringify(value)}`]);
   }
 }

@@ -1,0 +1,132 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { DEFAULTS } from './defaults';
+import { known, Rule, wholeNumberIn } from './validation';
+import type { PanintelligenceDashboardProps } from '../dashboard';
+
+type Props = PanintelligenceDashboardProps;
+type DashboardRule = Rule<Props>;
+
+const scaleOut = (p: Props) => p.scaleOutCpuPercent ?? DEFAULTS.scaleOutCpuPercent;
+const scaleIn = (p: Props) => p.scaleInCpuPercent ?? DEFAULTS.scaleInCpuPercent;
+const minCapacity = (p: Props) => p.minCapacity ?? DEFAULTS.minCapacity;
+const maxCapacity = (p: Props) => p.maxCapacity ?? DEFAULTS.maxCapacity;
+
+/** A percentage strictly between 0 and 100. */
+function percent(prop: string, get: (p: Props) => number): DashboardRule {
+  return {
+    prop,
+    violated: (p) => known(get(p)) && !(get(p) > 0 && get(p) < 100),
+    message: (p) => `${prop} must be greater than 0 and less than 100, got ${get(p)}`,
+  };
+}
+
+/** A duration that, when given and resolved, must not be `outside` the `range` its message states. */
+function durationIn(prop: string, get: (p: Props) => Duration | undefined, outside: (d: Duration) => boolean, range: string): DashboardRule {
+  return {
+    prop,
+    violated: (p) => {
+      const d = get(p);
+      return d !== undefined && !d.isUnresolved() && outside(d);
+    },
+    message: (p) => `${prop} must be ${range}, got ${get(p)!.toHumanString()}`,
+  };
+}
+
+const days = (d: Duration) => d.toDays({ integral: false });
+
+/** The zone's name, lower case without the final dot; undefined when it is a token. */
+function zoneNameOf(zone: route53.IHostedZone): string | undefined {
+  // A zone imported by id alone throws here with advice to import it with its name.
+  const name = zone.zoneName;
+  return Token.isUnresolved(name) ? undefined : name.replace(/\.$/, '').toLowerCase();
+}
+
+function domainOutsideZone(p: Props): boolean {
+  if (!p.domainName || !p.hostedZone || Token.isUnresolved(p.domainName)) {
+    return false;
+  }
+  const zoneName = zoneNameOf(p.hostedZone);
+  const domain = p.domainName.replace(/\.$/, '').toLowerCase();
+  return zoneName !== undefined && domain !== zoneName && !domain.endsWith(`.${zoneName}`);
+}
+
+/**
+ * The rules of `PanintelligenceDashboardProps`, grouped by tier. Defaults come from
+ * DEFAULTS, so a rule relating two props also holds when one of them is left out.
+ */
+export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
+  // Network.
+  {
+    prop: 'natGateways',
+    violated: (p) => p.vpc !== undefined && p.natGateways !== undefined,
+    message: () => 'natGateways applies only to the VPC created by this construct; leave it out when vpc is given',
+  },
+  wholeNumberIn('natGateways', (p) => p.natGateways, 1, 2),
+
+  // Entry point: a certificate, or a domain in a hosted zone to validate one.
+  {
+    prop: 'hostedZone',
+    violated: (p) => p.hostedZone !== undefined && !p.domainName,
+    message: () => 'hostedZone needs domainName: the record and certificate are made for that name',
+  },
+  {
+    prop: 'certificate',
+    violated: (p) => !p.certificate && !(p.domainName && p.hostedZone),
+    message: () => 'give a certificate, or both domainName and hostedZone so a DNS-validated certificate can be made',
+  },
+  {
+    prop: 'domainName',
+    violated: domainOutsideZone,
+    message: (p) => `domainName ${p.domainName} is not inside hostedZone ${zoneNameOf(p.hostedZone!)}`,
+  },
+  {
+    prop: 'healthCheckPath',
+    violated: (p) => p.healthCheckPath !== undefined && !Token.isUnresolved(p.healthCheckPath) && !p.healthCheckPath.startsWith('/'),
+    message: (p) => `healthCheckPath must start with '/', got '${p.healthCheckPath}'`,
+  },
+
+  // Root volume.
+  {
+    prop: 'volumeType',
+    violated: (p) => p.volumeType !== undefined && p.volumeType !== ec2.EbsDeviceVolumeType.GP3 && p.volumeType !== ec2.EbsDeviceVolumeType.GP2,
+    message: (p) => `volumeType must be GP3 or GP2, got ${p.volumeType}`,
+  },
+  wholeNumberIn('volumeSize', (p) => p.volumeSize, 8, 16384),
+
+  // Capacity: 0 <= min <= desired <= max, max >= 1.
+  wholeNumberIn('minCapacity', minCapacity, 0, 1000),
+  wholeNumberIn('maxCapacity', maxCapacity, 1, 1000),
+  {
+    prop: 'minCapacity',
+    violated: (p) => known(minCapacity(p)) && known(maxCapacity(p)) && minCapacity(p) > maxCapacity(p),
+    message: (p) => `minCapacity (${minCapacity(p)}) must not be greater than maxCapacity (${maxCapacity(p)})`,
+  },
+  wholeNumberIn('desiredCapacity', (p) => p.desiredCapacity, 0, 1000),
+  {
+    prop: 'desiredCapacity',
+    violated: (p) => known(p.desiredCapacity) && known(minCapacity(p)) && known(maxCapacity(p))
+      && (p.desiredCapacity < minCapacity(p) || p.desiredCapacity > maxCapacity(p)),
+    message: (p) => `desiredCapacity must be between minCapacity (${minCapacity(p)}) and maxCapacity (${maxCapacity(p)}), got ${p.desiredCapacity}`,
+  },
+
+  // Scaling thresholds: 0 < in < out < 100.
+  percent('scaleOutCpuPercent', scaleOut),
+  percent('scaleInCpuPercent', scaleIn),
+  {
+    prop: 'scaleInCpuPercent',
+    violated: (p) => known(scaleOut(p)) && known(scaleIn(p)) && scaleIn(p) >= scaleOut(p),
+    message: (p) => `scaleInCpuPercent (${scaleIn(p)}) must be less than scaleOutCpuPercent (${scaleOut(p)})`,
+  },
+
+  // Database.
+  wholeNumberIn('databaseAllocatedStorage', (p) => p.databaseAllocatedStorage, 20, 65536),
+  durationIn('databaseBackupRetention', (p) => p.databaseBackupRetention, (d) => days(d) < 1 || days(d) > 35, 'from 1 to 35 days'),
+  durationIn('secretRotation', (p) => p.secretRotation,
+    (d) => d.toHours({ integral: false }) < 4 || days(d) > 1000, 'from 4 hours to 1000 days'),
+
+  // File system backups.
+  durationIn('fileSystemBackupRetention', (p) => p.fileSystemBackupRetention,
+    (d) => !Number.isInteger(days(d)) || days(d) < 1, 'a whole number of days, at least 1'),
+];
