@@ -46,8 +46,7 @@ export interface DashboardDatabaseProps {
 export class DashboardDatabase extends Construct {
   public readonly instance: rds.DatabaseInstance;
   public readonly secret: secretsmanager.ISecret;
-  public readonly securityGroup: ec2.SecurityGroup;
-  public readonly rotation: secretsmanager.SecretRotation;
+  private readonly securityGroup: ec2.SecurityGroup;
   /** Security group of the rotation function. */
   public readonly rotationSecurityGroup: ec2.SecurityGroup;
   private readonly logRetention: logs.RetentionDays;
@@ -110,7 +109,7 @@ export class DashboardDatabase extends Construct {
       // Without an interface endpoint the Secrets Manager API is reached through the NAT gateway.
       this.rotationSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager API');
     }
-    this.rotation = this.instance.addRotationSingleUser({
+    this.instance.addRotationSingleUser({
       securityGroup: this.rotationSecurityGroup,
       automaticallyAfter: props.secretRotation,
       excludeCharacters: PASSWORD_EXCLUDE_CHARACTERS,

@@ -34,7 +34,7 @@ export interface DashboardFleetProps {
  */
 export class DashboardFleet extends Construct {
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
-  public readonly securityGroup: ec2.SecurityGroup;
+  private readonly securityGroup: ec2.SecurityGroup;
   public readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: DashboardFleetProps) {

@@ -29,10 +29,9 @@ export interface DashboardLoadBalancerProps {
 export class DashboardLoadBalancer extends Construct {
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly httpsListener: elbv2.ApplicationListener;
-  public readonly certificate: acm.ICertificate;
+  private readonly certificate: acm.ICertificate;
   /** The host name users reach the dashboard on (domain name, or the load balancer's DNS name). */
   public readonly publicHost: string;
-  public readonly aliasRecord?: route53.ARecord;
   private readonly healthCheckPath: string;
 
   constructor(scope: Construct, id: string, props: DashboardLoadBalancerProps) {
@@ -82,7 +81,7 @@ export class DashboardLoadBalancer extends Construct {
     this.publicHost = props.domainName ?? this.loadBalancer.loadBalancerDnsName;
 
     if (props.domainName && props.hostedZone) {
-      this.aliasRecord = new route53.ARecord(this, 'AliasRecord', {
+      new route53.ARecord(this, 'AliasRecord', {
         zone: props.hostedZone,
         recordName: props.domainName,
         target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(this.loadBalancer)),

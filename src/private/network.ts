@@ -21,7 +21,7 @@ export interface DashboardNetworkProps {
 export class DashboardNetwork extends Construct {
   public readonly vpc: ec2.IVpc;
   /** True when the VPC was created by this construct. */
-  public readonly ownsVpc: boolean;
+  private readonly ownsVpc: boolean;
   public readonly loadBalancerSubnets: ec2.SubnetSelection;
   public readonly fleetSubnets: ec2.SubnetSelection;
   public readonly databaseSubnets: ec2.SubnetSelection;
