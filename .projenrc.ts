@@ -137,6 +137,11 @@ project.addTask('docs:suppressions', {
   exec: 'ts-node --project tsconfig.dev.json scripts/update-suppressions.ts',
 });
 
+project.addTask('docs:alarms', {
+  description: 'Rewrite the README table of alarms from the monitoring catalogue',
+  exec: 'ts-node --project tsconfig.dev.json scripts/alarm-table.ts',
+});
+
 // Boot script: the user data is rendered at synth time from the shell scripts beside
 // src/private/boot/user-data.ts. jsii compiles only the .ts files into lib/, so copy the scripts to
 // lib/private/boot/ after it; .npmignore keeps lib/ (it drops /src/), so they ship in the package.

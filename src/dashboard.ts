@@ -514,6 +514,8 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       deadLetterQueue: fileSync.deadLetterQueue,
       alarmTopic: props.alarmTopic,
       alarms: props.alarms,
+      databaseAllocatedStorage: props.databaseAllocatedStorage ?? DEFAULTS.databaseAllocatedStorage,
+      fileSystemThroughputMode: storage.throughputMode,
     });
     this.cloudWatchDashboard = this.monitoring.dashboard;
     this.alarms = this.monitoring.alarms;

@@ -316,6 +316,26 @@ describe('alarm options', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FreeStorageSpace', Threshold: 2 * GIB });
   });
 
+  test('the allocated storage and throughput mode given as values win over the resources', () => {
+    const { template, monitoring } = build({
+      allocatedStorage: 20,
+      props: { databaseAllocatedStorage: 50, fileSystemThroughputMode: efs.ThroughputMode.ELASTIC },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FreeStorageSpace', Threshold: 5 * GIB });
+    expect(monitoring.fileSystemBurstCreditsAlarm).toBeUndefined();
+  });
+
+  test('every bad setting is reported in one error that names the construct', () => {
+    expect(() => build({ props: { alarms: { databaseCpu: { threshold: 120 }, syncErrors: { evaluationPeriods: 0 } } } }))
+      .toThrow('DashboardMonitoring Monitored/Monitoring: 2 invalid props:\n'
+        + '  - alarms.databaseCpu.threshold must be <= 100 (got 120)\n'
+        + '  - alarms.syncErrors.evaluationPeriods must be a whole number >= 1 (got 0)');
+  });
+
+  test('a disabled alarm\'s settings are not checked', () => {
+    expect(() => build({ props: { alarms: { databaseCpu: { enabled: false, threshold: 120 } } } })).not.toThrow();
+  });
+
   test('no burst credit alarm for a file system in elastic throughput mode', () => {
     const { template, monitoring } = build({ throughputMode: efs.ThroughputMode.ELASTIC });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 8);

@@ -100,6 +100,13 @@ describe('bad props are refused with the prop and the allowed values', () => {
   });
 });
 
+test('alarm settings are reported together with the other props', () => {
+  expect(() => synth(() => ({ minCapacity: 9, alarms: { databaseCpu: { threshold: 101 } } })))
+    .toThrow('PanintelligenceDashboard Test/Dashboard: 2 invalid props:\n'
+      + '  - minCapacity (9) must not be greater than maxCapacity (5)\n'
+      + '  - alarms.databaseCpu.threshold must be <= 100 (got 101)');
+});
+
 describe('the rule runner', () => {
   const rules: Array<Rule<{ a?: number; b?: number }>> = [
     wholeNumberIn('a', (p) => p.a, 1, 3),

@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { DEFAULTS } from './defaults';
+import { ALARM_RULES } from './monitoring/alarms';
 import { known, Rule, wholeNumberIn } from './validation';
 import type { PanintelligenceDashboardProps } from '../dashboard';
 
@@ -129,4 +130,11 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   // File system backups.
   durationIn('fileSystemBackupRetention', (p) => p.fileSystemBackupRetention,
     (d) => !Number.isInteger(days(d)) || days(d) < 1, 'a whole number of days, at least 1'),
+
+  // Alarms: the monitoring catalogue's rules, so they are reported with the rest.
+  ...ALARM_RULES.map((rule): DashboardRule => ({
+    prop: rule.prop,
+    violated: (p) => rule.violated(p.alarms),
+    message: (p) => rule.message(p.alarms),
+  })),
 ];

@@ -16,6 +16,8 @@ export interface DashboardFileSystemProps {
  */
 export class DashboardFileSystem extends Construct {
   public readonly fileSystem: efs.FileSystem;
+  /** A few GiB of themes and images: bursting credits cover it at the lowest price. */
+  public readonly throughputMode = efs.ThroughputMode.BURSTING;
 
   constructor(scope: Construct, id: string, props: DashboardFileSystemProps) {
     super(scope, id);
@@ -30,8 +32,7 @@ export class DashboardFileSystem extends Construct {
       securityGroup,
       encrypted: true,
       performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
-      // A few GiB of themes and images: bursting credits cover it at the lowest price.
-      throughputMode: efs.ThroughputMode.BURSTING,
+      throughputMode: this.throughputMode,
       // Backups come from the AWS Backup plan of this construct, with its own retention.
       enableAutomaticBackups: false,
       // Instances mount over plain NFS (the EFS mount helper is not on the AMI) and need root
