@@ -246,7 +246,8 @@ export interface PanintelligenceDashboardProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * Runtime of the file-sync function.
+   * Runtime of the file-sync function: Node.js 24 or later, because its handler is bundled for
+   * Node.js 24 (`lambda.Runtime.NODEJS_24_X`, or a later `nodejsNN.x`).
    *
    * @default lambda.Runtime.NODEJS_24_X
    */

@@ -1,10 +1,20 @@
+import { existsSync, readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { PanintelligenceDashboardProps } from '../src';
 import { synth } from './util';
+
+/** The text of every projenrc/ module, where the bundle may be configured. */
+function readProjenrcModules(): string {
+  const dir = join(__dirname, '..', 'projenrc');
+  return existsSync(dir) ? readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n') : '';
+}
+import { SYNC_BUNDLE_NODE_MAJOR } from '../src/private/dashboard-rules';
 import { Rule, validate, ValidationError, wholeNumberIn } from '../src/private/validation';
 
 const CERT_ARN = 'arn:aws:acm:eu-west-2:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -40,6 +50,15 @@ describe('bad props are refused with the prop and the allowed values', () => {
     [{ healthCheckPath: 'pi/version' }, /healthCheckPath must start with '\/', got 'pi\/version'/],
   ] as Array<[Partial<PanintelligenceDashboardProps>, RegExp]>)('%o', (props, message) => {
     refused(() => props, message);
+  });
+
+  test.each([lambda.Runtime.NODEJS_22_X, lambda.Runtime.PYTHON_3_13])('syncFunctionRuntime %s is older than the bundle or not Node.js', (runtime) => {
+    refused(() => ({ syncFunctionRuntime: runtime }), new RegExp(`syncFunctionRuntime must be Node.js 24 or later, the version the handler is bundled for, got ${runtime.name}`));
+  });
+
+  test('the bundle\'s Node.js target is the one the rule names', () => {
+    const projenrc = readFileSync(join(__dirname, '..', '.projenrc.ts'), 'utf8') + readProjenrcModules();
+    expect(projenrc).toMatch(new RegExp(`addBundle\\('src/file-sync/sync\\.lambda\\.ts', \\{[^}]*target: 'node${SYNC_BUNDLE_NODE_MAJOR}'`));
   });
 
   test('natGateways with a given VPC', () => {
@@ -159,6 +178,11 @@ describe('edge cases', () => {
   test('the default volume gives no warning', () => {
     const { stack } = synth();
     Annotations.fromStack(stack).hasNoWarning('/Test/Dashboard', Match.stringLikeRegexp('volumeSize'));
+  });
+
+  test('Node.js 24 and later runtimes are accepted for the sync function', () => {
+    expect(() => synth(() => ({ syncFunctionRuntime: lambda.Runtime.NODEJS_24_X }))).not.toThrow();
+    expect(() => synth(() => ({ syncFunctionRuntime: new lambda.Runtime('nodejs26.x', lambda.RuntimeFamily.NODEJS) }))).not.toThrow();
   });
 
   test('boundaries are inclusive where documented', () => {

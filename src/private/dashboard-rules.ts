@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { DEFAULTS } from './defaults';
 import { ALARM_RULES } from './monitoring/alarms';
@@ -36,6 +37,15 @@ function durationIn(prop: string, get: (p: Props) => Duration | undefined, outsi
 }
 
 const days = (d: Duration) => d.toDays({ integral: false });
+
+/** The Node.js major version the sync handler is bundled for (`target` of its bundle in projenrc). */
+export const SYNC_BUNDLE_NODE_MAJOR = 24;
+
+/** The major version of a Node.js runtime (`nodejs24.x` is 24); undefined for other families. */
+function nodeMajorOf(runtime: lambda.Runtime): number | undefined {
+  const match = /^nodejs(\d+)\.x$/.exec(runtime.name);
+  return runtime.family === lambda.RuntimeFamily.NODEJS && match ? Number(match[1]) : undefined;
+}
 
 /** The zone's name, lower case without the final dot; undefined when it is a token. */
 function zoneNameOf(zone: route53.IHostedZone): string | undefined {
@@ -130,6 +140,15 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   // File system backups.
   durationIn('fileSystemBackupRetention', (p) => p.fileSystemBackupRetention,
     (d) => !Number.isInteger(days(d)) || days(d) < 1, 'a whole number of days, at least 1'),
+
+  // File sync.
+  {
+    prop: 'syncFunctionRuntime',
+    violated: (p) => p.syncFunctionRuntime !== undefined && !Token.isUnresolved(p.syncFunctionRuntime.name)
+      && (nodeMajorOf(p.syncFunctionRuntime) ?? 0) < SYNC_BUNDLE_NODE_MAJOR,
+    message: (p) => `syncFunctionRuntime must be Node.js ${SYNC_BUNDLE_NODE_MAJOR} or later, the version the handler is bundled for, `
+      + `got ${p.syncFunctionRuntime!.name}`,
+  },
 
   // Alarms: the monitoring catalogue's rules, so they are reported with the rest.
   ...ALARM_RULES.map((rule): DashboardRule => ({
