@@ -1,0 +1,14 @@
+import { awscdk } from 'projen';
+
+/** Tasks that rewrite generated README sections from the code. */
+export function addDocsTasks(project: awscdk.AwsCdkConstructLibrary): void {
+  project.addTask('docs:suppressions', {
+    description: 'Rewrite the README list of cdk-nag suppressions from the construct',
+    exec: 'ts-node --project tsconfig.dev.json scripts/update-suppressions.ts',
+  });
+
+  project.addTask('docs:alarms', {
+    description: 'Rewrite the README table of alarms from the monitoring catalogue',
+    exec: 'ts-node --project tsconfig.dev.json scripts/alarm-table.ts',
+  });
+}

@@ -1,0 +1,30 @@
+import { awscdk } from 'projen';
+
+/** ESLint rules of the library beyond projen's. */
+export function addLintRules(project: awscdk.AwsCdkConstructLibrary): void {
+  // The library refuses bad input with ValidationError (src/private/validation.ts), which names the
+  // construct and every prop at once. Only the Lambda handler modules throw plain errors at run time.
+  // src/cost.ts is a pure function without a construct path; it still throws plain errors.
+  project.eslint?.addOverride({
+    files: ['src/**/*.ts'],
+    excludedFiles: ['src/file-sync/*.ts', 'src/cost.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "ThrowStatement > NewExpression[callee.name='Error']",
+        message: 'Throw ValidationError (or InternalError) from src/private/validation.ts instead of Error.',
+      }],
+    },
+  });
+  project.eslint?.addOverride({
+    files: ['src/file-sync/file-sync.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "ThrowStatement > NewExpression[callee.name='Error']",
+        message: 'Throw ValidationError (or InternalError) from src/private/validation.ts instead of Error.',
+      }],
+    },
+  });
+
+  // Lint type-checks every file through tsconfig.dev.json, whose `**/*.ts` skips dot files.
+  project.tsconfigDev.addInclude('.projenrc.ts');
+}
