@@ -2,13 +2,22 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { PanintelligenceDashboard } from '../src';
-import { baseProps, only, synth } from './util';
+import { baseProps, only, synth, Synthesized } from './util';
 
 describe('public members', () => {
-  const { dashboard, stack, template } = synth();
-  const idOf = (type: string) => Object.keys(template.findResources(type))[0];
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synth();
+  });
+  /** The logical id of the one resource of `type`. */
+  const idOf = (type: string) => {
+    const ids = Object.keys(synthesized.template.findResources(type));
+    expect(ids).toHaveLength(1);
+    return ids[0];
+  };
 
   test('each member is the resource of its tier', () => {
+    const { dashboard, stack, template } = synthesized;
     expect(stack.resolve(dashboard.loadBalancer.loadBalancerArn)).toEqual({ Ref: idOf('AWS::ElasticLoadBalancingV2::LoadBalancer') });
     expect(stack.resolve(dashboard.autoScalingGroup.autoScalingGroupName)).toEqual({ Ref: idOf('AWS::AutoScaling::AutoScalingGroup') });
     expect(stack.resolve(dashboard.database.instanceIdentifier)).toEqual({ Ref: idOf('AWS::RDS::DBInstance') });
