@@ -10,7 +10,7 @@ export function addNpmPackageChecks(project: awscdk.AwsCdkConstructLibrary): voi
   });
   // Only the library, its assembly, assets and docs ship: not the local toolchain, CI, tooling or
   // example folders.
-  for (const path of ['/.ci/', '/.tools/', '/bench-results/', '/examples/', '/scripts/', '/rosetta/', '/integ.config.json', 'cdk.out/', '/cdk.out.*/']) {
+  for (const path of ['/.ci/', '/.tools/', '/bench-results/', '/examples/', '/scripts/', '/rosetta/', '/integ.config.json', '/CONTRIBUTING.md', 'cdk.out/', '/cdk.out.*/']) {
     project.npmignore?.exclude(path);
   }
 }

@@ -101,7 +101,7 @@ export function renderDashboardUserData(options: DashboardBootOptions): ec2.User
 }
 
 function readBootFile(name: string): string {
-  // Beside this module in src/boot/ (tests) and lib/boot/ (the package; copied by the build).
+  // Beside this module in src/private/boot/ (tests) and lib/private/boot/ (the package; copied by the build).
   return fs.readFileSync(path.join(__dirname, name), 'utf-8');
 }
 
