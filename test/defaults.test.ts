@@ -1,0 +1,76 @@
+// The `@default` a user reads in the API docs is the value DEFAULTS gives the construct.
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { DEFAULTS } from '../src/private/defaults';
+
+type DefaultName = keyof typeof DEFAULTS;
+
+/** Each optional prop of `iface` in `file` whose `@default` is a value (not `- words`), with that text. */
+function documentedDefaults(file: string, iface: string): Array<[string, string]> {
+  const source = readFileSync(join(__dirname, '..', file), 'utf8');
+  const start = source.indexOf(`export interface ${iface} `);
+  const body = source.slice(start, source.indexOf('\n}\n', start));
+  return [...body.matchAll(/@default (?!-)([^\n]+)\n(?:\s*\*[^\n]*\n)*?\s*\*\/\s*readonly (\w+)\?/g)].map((m) => [m[2], m[1].trim()]);
+}
+
+const MODULES: Record<string, unknown> = { ec2, elbv2, lambda, logs, RemovalPolicy };
+
+/** The value a `@default` text names, in a form comparable with a DEFAULTS entry. */
+function valueOf(text: string): unknown {
+  const literal = /^(-?\d+(?:\.\d+)?|true|false|'[^']*')$/.exec(text);
+  if (literal) return literal[1].startsWith("'") ? literal[1].slice(1, -1) : JSON.parse(literal[1]);
+  const duration = /^Duration\.(days|hours|minutes)\((\d+)\)$/.exec(text);
+  if (duration) return (Duration as any)[duration[1]](Number(duration[2])).toSeconds();
+  const instanceType = /^([a-z0-9]+\.[a-z0-9]+)(?: \(.*\))?$/.exec(text);
+  if (instanceType) return instanceType[1];
+  const member = /^([A-Za-z0-9.]+[A-Z0-9_]+)(?: \(.*\))?$/.exec(text);
+  if (member) {
+    const value = member[1].split('.').reduce((obj: any, key) => obj?.[key], MODULES);
+    if (value !== undefined) return comparable(value);
+  }
+  throw new Error(`cannot read the @default text "${text}"`);
+}
+
+function comparable(value: unknown): unknown {
+  if (value instanceof Duration) return value.toSeconds();
+  if (value instanceof ec2.InstanceType) return value.toString();
+  if (value instanceof lambda.Runtime) return value.name;
+  return value;
+}
+
+describe('documented defaults are the defaults used', () => {
+  const cases: Array<[string, string, Record<string, DefaultName>]> = [
+    ['src/dashboard.ts', 'PanintelligenceDashboardProps', {}],
+    ['src/backup.ts', 'FileSystemBackupProps', { retention: 'fileSystemBackupRetention', removalPolicy: 'statefulRemovalPolicy' }],
+    ['src/access-logs.ts', 'LoadBalancerAccessLogsProps',
+      { prefix: 'accessLogsPrefix', retention: 'accessLogsRetention', removalPolicy: 'statefulRemovalPolicy' }],
+  ];
+
+  test.each(cases)('%s %s', (file, iface, names) => {
+    const documented = documentedDefaults(file, iface);
+    expect(documented.length).toBeGreaterThan(0);
+    for (const [prop, text] of documented) {
+      const name = (names[prop] ?? prop) as DefaultName;
+      expect({ prop, documented: valueOf(text) }).toEqual({ prop, documented: comparable(DEFAULTS[name]) });
+    }
+  });
+
+  test('the dashboard documents a value for each of its plain defaults', () => {
+    const documented = new Set(documentedDefaults('src/dashboard.ts', 'PanintelligenceDashboardProps').map(([prop]) => prop));
+    for (const prop of ['natGateways', 'volumeSize', 'minCapacity', 'maxCapacity', 'scaleOutCpuPercent', 'scaleInCpuPercent',
+      'databaseAllocatedStorage', 'databaseBackupRetention', 'secretRotation', 'fileSystemBackupRetention', 'syncFunctionRuntime']) {
+      expect(documented).toContain(prop);
+    }
+  });
+
+  test('a wrong @default is caught', () => {
+    expect(valueOf('Duration.days(7)')).not.toEqual(comparable(DEFAULTS.secretRotation));
+    expect(valueOf('t3a.large')).not.toEqual(comparable(DEFAULTS.instanceType));
+    expect(valueOf('logs.RetentionDays.ONE_MONTH')).not.toEqual(comparable(DEFAULTS.logRetention));
+  });
+});
