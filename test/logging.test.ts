@@ -1,7 +1,8 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { createLogBucket, createLogGroup, DEFAULT_LOG_RETENTION } from '../src/private/logging';
+import { DEFAULTS } from '../src/private/defaults';
+import { createLogBucket, createLogGroup } from '../src/private/logging';
 
 describe('log groups', () => {
   test('bounded retention by default, three months', () => {
@@ -9,7 +10,7 @@ describe('log groups', () => {
     createLogGroup(stack, 'Logs');
     createLogGroup(stack, 'Short', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
     const template = Template.fromStack(stack);
-    expect(DEFAULT_LOG_RETENTION).toBe(logs.RetentionDays.THREE_MONTHS);
+    expect(DEFAULTS.logRetention).toBe(logs.RetentionDays.THREE_MONTHS);
     template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 90 }, DeletionPolicy: 'Retain' });
     template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Delete' });
     for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {

@@ -34,6 +34,7 @@ export const DEFAULTS = {
   databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
   statefulRemovalPolicy: RemovalPolicy.RETAIN,
   syncFunctionRuntime: lambda.Runtime.NODEJS_24_X,
+  /** A quarter of incident look-back, with CloudWatch Logs storage bounded (never expiring grows the bill forever). */
   logRetention: logs.RetentionDays.THREE_MONTHS,
   fileSystemBackupRetention: Duration.days(35),
   /** 05:00 UTC: a quiet hour in both Europe and the Americas. */

@@ -5,19 +5,9 @@ import { Construct } from 'constructs';
 import { DEFAULTS } from './defaults';
 import { suppressNag } from './nag';
 
-/**
- * Retention of every log group the library creates, unless the user picks another.
- *
- * Three months covers a quarter of incident look-back while keeping CloudWatch Logs
- * storage bounded (the AWS default, never expire, grows the bill forever).
- *
- * Internal: not part of the jsii API (constants cannot cross the language boundary).
- */
-export const DEFAULT_LOG_RETENTION = DEFAULTS.logRetention;
-
 /** Options of {@link createLogGroup}. Internal. */
 export interface LogGroupOptions {
-  /** @default DEFAULT_LOG_RETENTION */
+  /** @default DEFAULTS.logRetention */
   readonly retention?: logs.RetentionDays;
   /**
    * What happens to the group when the stack is deleted.
@@ -35,7 +25,7 @@ export interface LogGroupOptions {
  */
 export function createLogGroup(scope: Construct, id: string, options: LogGroupOptions = {}): logs.LogGroup {
   return new logs.LogGroup(scope, id, {
-    retention: options.retention ?? DEFAULT_LOG_RETENTION,
+    retention: options.retention ?? DEFAULTS.logRetention,
     removalPolicy: options.removalPolicy ?? DEFAULTS.logRemovalPolicy,
   });
 }
