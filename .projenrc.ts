@@ -50,6 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   devDeps: [
     '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-secrets-manager@^3',
+    'mysql2@^3',
     '@types/aws-lambda',
     's3rver@3.7.1',
     'cdk-nag@3.0.2',
@@ -92,6 +94,15 @@ for (const [name, version] of [['@aws-cdk/integ-runner', '2.197.10'], ['@aws-cdk
 // Lambda handlers are bundled when the library is built, SDK included, so the handler runs the
 // exact client it was tested with and Python users need neither esbuild nor Docker.
 project.bundler.addBundle('src/file-sync/sync.lambda.ts', {
+  platform: 'node',
+  target: 'node24',
+  externals: [],
+  sourcemap: false,
+  tsconfigPath: 'tsconfig.dev.json',
+});
+// The database user provisioning handler: bundled with its MySQL/MariaDB client (mysql2) and
+// the Secrets Manager client, like the sync handler.
+project.bundler.addBundle('src/private/database-user/provision.lambda.ts', {
   platform: 'node',
   target: 'node24',
   externals: [],
