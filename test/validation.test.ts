@@ -34,6 +34,8 @@ describe('bad props are refused with the prop and the allowed values', () => {
     [{ databaseBackupRetention: Duration.days(36) }, /databaseBackupRetention must be from 1 to 35 days, got 36 days/],
     [{ secretRotation: Duration.hours(1) }, /secretRotation must be from 4 hours to 1000 days, got 1 hour/],
     [{ secretRotation: Duration.days(1001) }, /secretRotation must be from 4 hours to 1000 days, got 1001 days/],
+    [{ masterSecretRotation: Duration.hours(3) }, /masterSecretRotation must be from 4 hours to 1000 days, got 3 hours/],
+    [{ masterSecretRotation: Duration.days(1001) }, /masterSecretRotation must be from 4 hours to 1000 days, got 1001 days/],
     [{ natGateways: 0 }, /natGateways must be a whole number from 1 to 2, got 0/],
     [{ natGateways: 3 }, /natGateways must be a whole number from 1 to 2, got 3/],
     [{ healthCheckPath: 'pi/version' }, /healthCheckPath must start with '\/', got 'pi\/version'/],
@@ -100,5 +102,7 @@ describe('edge cases', () => {
   test('boundaries are inclusive where documented', () => {
     expect(() => synth(() => ({ volumeSize: 8, minCapacity: 0, desiredCapacity: 0, natGateways: 2 }))).not.toThrow();
     expect(() => synth(() => ({ volumeSize: 16384, databaseBackupRetention: Duration.days(35), secretRotation: Duration.hours(4) }))).not.toThrow();
+    expect(() => synth(() => ({ masterSecretRotation: Duration.hours(4) }))).not.toThrow();
+    expect(() => synth(() => ({ masterSecretRotation: Duration.days(1000) }))).not.toThrow();
   });
 });
