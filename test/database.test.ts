@@ -202,8 +202,8 @@ describe('database, default', () => {
       Properties: { SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } },
     }));
     expect(ingress).toHaveLength(2);
-    for (const id of [...egress.map(([id]) => id), ...ingress]) {
-      expect(handler.DependsOn).toContain(id);
+    for (const ruleId of [...egress.map(([egressId]) => egressId), ...ingress]) {
+      expect(handler.DependsOn).toContain(ruleId);
     }
   });
 
@@ -261,7 +261,6 @@ describe('database, default', () => {
     expect(running.Or.map((c: any) => c.StringEquals).sort()).toEqual(['Baking', 'Cancelling', 'InProgress', 'Pending', 'RollbackInProgress']);
     expect(running.Next).toBe(start.Next);
     expect(states[choice.Default]).toMatchObject({ Type: 'Fail', Error: 'InstanceRefreshFailed' });
-    expect(only(template, 'AWS::StepFunctions::StateMachine').Properties.DefinitionString).toBeDefined();
   });
 
   test('the state machine may refresh and describe this group only, and events may start only this machine', () => {
@@ -295,11 +294,11 @@ describe('database, default', () => {
 
   test('two dashboards in one stack get different state machine log groups', () => {
     const app = new App();
-    const stack = new Stack(app, 'Two', { env: { account: '123456789012', region: 'eu-west-2' } });
-    const props = baseProps(stack);
-    new PanintelligenceDashboard(stack, 'One', props);
-    new PanintelligenceDashboard(stack, 'Other', props);
-    const names = (Object.values(Template.fromStack(stack).findResources('AWS::Logs::LogGroup')) as any[])
+    const two = new Stack(app, 'Two', { env: { account: '123456789012', region: 'eu-west-2' } });
+    const props = baseProps(two);
+    new PanintelligenceDashboard(two, 'One', props);
+    new PanintelligenceDashboard(two, 'Other', props);
+    const names = (Object.values(Template.fromStack(two).findResources('AWS::Logs::LogGroup')) as any[])
       .map((g) => g.Properties.LogGroupName?.['Fn::Join']?.[1]?.[0])
       .filter((n) => typeof n === 'string' && n.startsWith('/aws/vendedlogs/'));
     expect(names).toHaveLength(2);
@@ -312,7 +311,7 @@ describe('database, default', () => {
 });
 
 describe('failure notifications', () => {
-  const { template, stack } = synth((s: Stack) => ({ alarmTopic: new sns.Topic(s, 'Alarms') }));
+  const { template } = synth((s: Stack) => ({ alarmTopic: new sns.Topic(s, 'Alarms') }));
   const topic = idOf(template, 'AWS::SNS::Topic', /^Alarms/);
 
   test('a failed rotation of either secret notifies the alarm topic', () => {
@@ -349,7 +348,6 @@ describe('failure notifications', () => {
       Topics: [{ Ref: topic }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } })]) },
     });
-    expect(stack).toBeDefined();
   });
 });
 

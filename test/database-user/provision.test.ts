@@ -1,9 +1,9 @@
 import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
 import * as mysql from 'mysql2/promise';
+import { startMariaDb, TestServer } from './mariadb';
 import { handler, provisionAppUser, ProvisionOptions } from '../../src/private/database-user/provision.lambda';
 import { expectedGrants, quoteIdentifier, quoteString, schemaGrant, withoutPassword } from '../../src/private/database-user/sql';
-import { startMariaDb, TestServer } from './mariadb';
 
 let server: TestServer;
 let admin: mysql.Connection;
