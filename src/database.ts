@@ -399,6 +399,9 @@ export class DashboardDatabase extends Construct {
     // Neither a failed rotation (of either secret) nor a refresh that failed, timed out or was
     // stopped may go unnoticed: both events go to the alarm topic.
     if (alarmTopic) {
+      // EventBridge publishes to an encrypted topic only when the key lets it (a key of this app;
+      // an imported key's policy is its owner's to change).
+      alarmTopic.masterKey?.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
       new events.Rule(this, 'RotationFailedRule', {
         description: 'Notifies the alarm topic when a rotation of a dashboard database secret fails',
         eventPattern: secretsManagerEvent('RotationFailed', [this.masterSecret, this.secret]),

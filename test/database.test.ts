@@ -1,6 +1,7 @@
 import { App, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { PanintelligenceDashboard } from '../src';
 import { baseProps, only, synth } from './util';
@@ -349,6 +350,16 @@ describe('failure notifications', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } })]) },
     });
   });
+});
+
+test('EventBridge may use the key of an encrypted alarm topic', () => {
+  const { template } = synth((s: Stack) => ({ alarmTopic: new sns.Topic(s, 'Alarms', { masterKey: new kms.Key(s, 'TopicKey') }) }));
+  const key = only(template, 'AWS::KMS::Key');
+  expect(key.Properties.KeyPolicy.Statement).toContainEqual(expect.objectContaining({
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    Effect: 'Allow',
+    Principal: { Service: 'events.amazonaws.com' },
+  }));
 });
 
 describe('database, options', () => {
