@@ -63,6 +63,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   devDeps: [
     '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-secrets-manager@^3',
+    'mysql2@^3',
     '@types/aws-lambda',
     's3rver@3.7.1',
     'cdk-nag@3.0.2',

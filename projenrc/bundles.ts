@@ -1,16 +1,31 @@
 import { awscdk } from 'projen';
 
+/**
+ * The Lambda handlers, bundled when the library is built with their SDK clients and libraries
+ * included, so each handler runs the exact code it was tested with and Python users need neither
+ * esbuild nor Docker.
+ */
+const HANDLERS = [
+  // Copies uploads from S3 to the file system.
+  'src/file-sync/sync.lambda.ts',
+  // Provisions the dashboard's database user from the master secret (with mysql2).
+  'src/private/database-user/provision.lambda.ts',
+];
+
+/** The Node.js version the bundles are built for: the oldest runtime the functions may use. */
+export const HANDLER_NODE_TARGET = 'node24';
+
 /** The Lambda handlers' bundles, built into assets/ before jsii compiles. */
 export function addLambdaBundles(project: awscdk.AwsCdkConstructLibrary): void {
-  // Lambda handlers are bundled when the library is built, SDK included, so the handler runs the
-  // exact client it was tested with and Python users need neither esbuild nor Docker.
-  project.bundler.addBundle('src/file-sync/sync.lambda.ts', {
-    platform: 'node',
-    target: 'node24',
-    externals: [],
-    sourcemap: false,
-    tsconfigPath: 'tsconfig.dev.json',
-  });
-  // The handler's SDK is bundled, so importing it as a dev dependency is right.
+  for (const entry of HANDLERS) {
+    project.bundler.addBundle(entry, {
+      platform: 'node',
+      target: HANDLER_NODE_TARGET,
+      externals: [],
+      sourcemap: false,
+      tsconfigPath: 'tsconfig.dev.json',
+    });
+  }
+  // The handlers' SDK clients are bundled, so importing them as dev dependencies is right.
   project.eslint?.allowDevDeps('src/**/*.lambda.ts');
 }

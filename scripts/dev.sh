@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with this project's toolchain, installing what is missing first:
-# Node.js 22 (from npm, into .tools/), shellcheck (from the OS packages), and node_modules.
+# Node.js 22 (from npm, into .tools/), shellcheck and MariaDB (from the OS packages; the tests start
+# their own server), and node_modules.
 #
 #   scripts/dev.sh npx projen example   # synthesize the example app
 #   scripts/dev.sh npx projen build     # build and run every test
@@ -14,13 +15,18 @@ if [ ! -x "$node_dir/node_modules/node/bin/node" ]; then
 fi
 export PATH="$node_dir/node_modules/node/bin:$PATH"
 
-if ! command -v shellcheck >/dev/null 2>&1; then
-  echo "Installing shellcheck" >&2
+missing=()
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+{ command -v mariadbd || [ -x /usr/sbin/mariadbd ]; } >/dev/null 2>&1 || missing+=(mariadb-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]}" >&2
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq >&2
-  $sudo_cmd apt-get install -y -qq shellcheck >&2
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 fi
+# mariadbd and mariadb-install-db live in /usr/sbin, which a non-root PATH may lack.
+export PATH="$PATH:/usr/sbin"
 
 # A fresh clone, or a lock file newer than the installed tree, gets a clean install.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -229,12 +229,24 @@ export interface PanintelligenceDashboardProps {
   readonly databaseBackupRetention?: Duration;
 
   /**
-   * How often the database password is rotated, 4 hours to 1000 days. After each successful
-   * rotation the fleet is refreshed so every instance uses the new password.
+   * How often the app's database secret (`databaseSecret`) is rotated, 4 hours to 1000 days. The
+   * rotation alternates between two database users, so the credentials the running instances
+   * hold stay valid until the rotation after next; after each successful rotation the fleet is
+   * refreshed so every instance uses the new credentials. The first rotation comes one period
+   * after the deployment.
    *
    * @default Duration.days(30)
    */
   readonly secretRotation?: Duration;
+
+  /**
+   * How often the database master secret is rotated (in place, single user), 4 hours to 1000
+   * days. Only the rotation functions and the provisioning of the app's user read that secret;
+   * the instances never do. The first rotation comes one period after the deployment.
+   *
+   * @default Duration.days(30)
+   */
+  readonly masterSecretRotation?: Duration;
 
   /**
    * What happens to the stateful resources (database, file system, uploads bucket) when they
@@ -262,7 +274,8 @@ export interface PanintelligenceDashboardProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Topic that receives alarm, scaling and backup notifications.
+   * Topic that receives alarm, scaling and backup notifications, and a notice of each failed
+   * database secret rotation or fleet refresh after a rotation.
    *
    * @default - alarms exist but notify nobody
    */
@@ -351,7 +364,13 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The MariaDB instance holding the dashboard's repository. */
   public readonly database: rds.DatabaseInstance;
-  /** The database credentials (JSON with `username`, `password`, `host`, `port`, `dbname`). */
+  /**
+   * The secret the dashboard reads: its own database user, with privileges on its schema only
+   * (JSON with `username`, `password`, `host`, `port`, `dbname`, `engine` and `masterarn`, the ARN
+   * of the master secret). Rotated with alternating users (`<name>` / `<name>_clone`), so read
+   * `username` as well as `password` from it. The master secret is not exposed: the instances
+   * never read it.
+   */
   public readonly databaseSecret: secretsmanager.ISecret;
   /** The file system shared by every instance. */
   public readonly fileSystem: efs.FileSystem;
@@ -421,6 +440,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       multiAz: props.databaseMultiAz ?? DEFAULTS.databaseMultiAz,
       backupRetention: props.databaseBackupRetention ?? DEFAULTS.databaseBackupRetention,
       secretRotation: props.secretRotation ?? DEFAULTS.secretRotation,
+      masterSecretRotation: props.masterSecretRotation ?? DEFAULTS.masterSecretRotation,
       removalPolicy: removalPolicy ?? DEFAULTS.databaseRemovalPolicy,
       logRetention,
     });
@@ -491,6 +511,8 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     this.autoScalingGroup = fleet.autoScalingGroup;
     // Instances mount the file system at first boot: its mount targets must exist by then.
     this.autoScalingGroup.node.addDependency(this.fileSystem.mountTargetsAvailable);
+    // ...and log in to the database as the app's user, which must exist by then.
+    this.autoScalingGroup.node.addDependency(database.appUser);
     this.connections = this.autoScalingGroup.connections;
 
     this.targetGroup = entry.addFleet(this.autoScalingGroup);
@@ -499,11 +521,10 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     this.database.connections.allowFrom(this.autoScalingGroup, ec2.Port.tcp(DATABASE_PORT), 'MariaDB from the dashboard instances');
     this.fileSystem.connections.allowDefaultPortFrom(this.autoScalingGroup, 'NFS from the dashboard instances');
     network.allowSecretsManagerFrom(this.autoScalingGroup);
-    network.allowSecretsManagerFrom(database.rotationSecurityGroup);
 
     this.databaseSecret.grantRead(fleet.role);
     props.licence?.grantRead(fleet.role);
-    database.refreshOnRotation(this.autoScalingGroup, healthCheckGracePeriod);
+    database.refreshOnRotation(this.autoScalingGroup, healthCheckGracePeriod, props.alarmTopic);
 
     this.monitoring = new DashboardMonitoring(this, 'Monitoring', {
       loadBalancer: this.loadBalancer,
@@ -532,7 +553,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       new CfnOutput(this, 'DashboardUrl', { value: this.url, description: 'HTTPS URL of the Panintelligence dashboard' });
       new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancerDnsName, description: 'DNS name of the load balancer' });
       new CfnOutput(this, 'UploadsBucketName', { value: this.bucket.bucketName, description: 'Upload images/, themes/, excel-data/ and svg/ here' });
-      new CfnOutput(this, 'DatabaseSecretArn', { value: this.databaseSecret.secretArn, description: 'Secrets Manager secret of the database credentials' });
+      new CfnOutput(this, 'DatabaseSecretArn', { value: this.databaseSecret.secretArn, description: 'Secrets Manager secret of the dashboard\'s database user (not the master user)' });
       new CfnOutput(this, 'BackupRestoreRoleArn', { value: this.fileSystemBackup.role.roleArn, description: 'Role to pass to AWS Backup when restoring the file system' });
     }
   }

@@ -64,7 +64,7 @@ describe('fleet, default', () => {
     });
   });
 
-  test('the instance role has Session Manager and reads only the database secret', () => {
+  test('the instance role has Session Manager and reads only the app\'s database secret', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] }),
       ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] }],
@@ -76,7 +76,7 @@ describe('fleet, default', () => {
     const statements = fleetPolicies.flatMap((p) => p.Properties.PolicyDocument.Statement);
     const secretReads = statements.filter((s) => [].concat(s.Action).includes('secretsmanager:GetSecretValue' as never));
     expect(secretReads).toHaveLength(1);
-    expect(JSON.stringify(secretReads[0].Resource)).toContain('DatabaseInstanceSecretAttachment');
+    expect(JSON.stringify(secretReads[0].Resource)).toContain('DatabaseAppSecretAttachment');
   });
 
   test('security groups: 8224 only from the load balancer; out only to MariaDB, NFS and HTTP(S)', () => {
@@ -174,7 +174,7 @@ describe('fleet, options', () => {
     const { template } = synth();
     const userData = JSON.stringify(only(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData);
     expect(userData).toMatch(/StorageFileSystem[0-9A-F]{8}/);
-    expect(userData).toContain('DatabaseInstanceSecretAttachment');
+    expect(userData).toContain('DatabaseAppSecretAttachment');
     expect(userData).toContain('bi.example.com');
     expect(userData).not.toContain('{{resolve:secretsmanager');
   });

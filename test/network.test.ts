@@ -40,7 +40,7 @@ describe('network, default', () => {
     });
   });
 
-  test('the Secrets Manager endpoint admits the fleet and the rotation function, not the VPC CIDR', () => {
+  test('the Secrets Manager endpoint admits the fleet, the rotation functions and the user provisioning, not the VPC CIDR', () => {
     const endpoint = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))[0] as any;
     const sgId = endpoint.Properties.SecurityGroupIds[0]['Fn::GetAtt'][0];
     const sg = template.toJSON().Resources[sgId];
@@ -48,7 +48,11 @@ describe('network, default', () => {
     const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', {
       Properties: { GroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } },
     })) as any[];
-    expect(ingress).toHaveLength(2);
+    expect(ingress.map((rule) => rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]).sort()).toEqual([
+      expect.stringMatching(/^DashboardDatabaseProvisioningSecurityGroup/),
+      expect.stringMatching(/^DashboardDatabaseRotationSecurityGroup/),
+      expect.stringMatching(/^DashboardFleetSecurityGroup/),
+    ]);
     for (const rule of ingress) {
       expect(rule.Properties.FromPort).toBe(443);
       expect(rule.Properties.SourceSecurityGroupId).toBeDefined();

@@ -136,6 +136,8 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   durationIn('databaseBackupRetention', (p) => p.databaseBackupRetention, (d) => days(d) < 1 || days(d) > 35, 'from 1 to 35 days'),
   durationIn('secretRotation', (p) => p.secretRotation,
     (d) => d.toHours({ integral: false }) < 4 || days(d) > 1000, 'from 4 hours to 1000 days'),
+  durationIn('masterSecretRotation', (p) => p.masterSecretRotation,
+    (d) => d.toHours({ integral: false }) < 4 || days(d) > 1000, 'from 4 hours to 1000 days'),
 
   // File system backups.
   durationIn('fileSystemBackupRetention', (p) => p.fileSystemBackupRetention,

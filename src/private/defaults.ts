@@ -30,6 +30,7 @@ export const DEFAULTS = {
   databaseMultiAz: true,
   databaseBackupRetention: Duration.days(7),
   secretRotation: Duration.days(30),
+  masterSecretRotation: Duration.days(30),
   /** The database's policy when `removalPolicy` is not given; the other stateful resources are retained. */
   databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
   statefulRemovalPolicy: RemovalPolicy.RETAIN,
