@@ -50,6 +50,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   devDeps: [
     '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-backup@^3',
     '@types/aws-lambda',
     's3rver@3.7.1',
     'cdk-nag@3.0.2',
@@ -92,6 +93,14 @@ for (const [name, version] of [['@aws-cdk/integ-runner', '2.197.10'], ['@aws-cdk
 // Lambda handlers are bundled when the library is built, SDK included, so the handler runs the
 // exact client it was tested with and Python users need neither esbuild nor Docker.
 project.bundler.addBundle('src/file-sync/sync.lambda.ts', {
+  platform: 'node',
+  target: 'node24',
+  externals: [],
+  sourcemap: false,
+  tsconfigPath: 'tsconfig.dev.json',
+});
+// Empties the file system's backup vault when the stack is deleted with RemovalPolicy.DESTROY.
+project.bundler.addBundle('src/backup-vault-cleanup.lambda.ts', {
   platform: 'node',
   target: 'node24',
   externals: [],

@@ -176,8 +176,10 @@ export interface PanintelligenceDashboardProps {
   readonly scaleInCpuPercent?: number;
 
   /**
-   * How long a new instance may take to boot and start the dashboard before failed load
-   * balancer health checks replace it.
+   * The boot budget: how long a new instance may take to boot and answer on `/pi/version`,
+   * 5 to 60 minutes. It is the group's health check grace period, the time stack creation and
+   * each step of a rolling update wait for the instance's signal, and (less a reserve of 90
+   * seconds) the deadline of the boot script's retries, after which it signals failure.
    *
    * @default Duration.minutes(10)
    */
@@ -190,6 +192,14 @@ export interface PanintelligenceDashboardProps {
    * @default '/pi/version'
    */
   readonly healthCheckPath?: string;
+
+  /**
+   * How long the load balancer keeps a connection open without data, 1 to 4000 seconds.
+   * Reports and exports can take minutes before the first byte of the answer.
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly idleTimeout?: Duration;
 
   /**
    * Key pair for SSH access.
@@ -448,6 +458,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       sslPolicy: props.sslPolicy ?? DEFAULTS.sslPolicy,
       healthCheckPath: props.healthCheckPath ?? DEFAULTS.healthCheckPath,
       accessLogsEnabled: props.accessLogs ?? DEFAULTS.accessLogs,
+      idleTimeout: props.idleTimeout ?? DEFAULTS.idleTimeout,
     });
     this.loadBalancer = entry.loadBalancer;
     this.httpsListener = entry.httpsListener;
@@ -475,14 +486,15 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       desiredCapacity: props.desiredCapacity,
       scaleOutCpuPercent: props.scaleOutCpuPercent ?? DEFAULTS.scaleOutCpuPercent,
       scaleInCpuPercent: props.scaleInCpuPercent ?? DEFAULTS.scaleInCpuPercent,
-      healthCheckGracePeriod,
+      bootBudget: healthCheckGracePeriod,
       notificationTopic: props.alarmTopic,
-      userData: renderDashboardUserData({
+      userData: (signal) => renderDashboardUserData({
         fileSystemId: this.fileSystem.fileSystemId,
         databaseSecretArn: this.databaseSecret.secretArn,
         licenceSecretArn: props.licence?.secretArn,
         publicHost: entry.publicHost,
         schemaName: SCHEMA_NAME,
+        signal,
       }),
     });
     this.autoScalingGroup = fleet.autoScalingGroup;
@@ -521,7 +533,17 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       retention: props.fileSystemBackupRetention ?? DEFAULTS.fileSystemBackupRetention,
       removalPolicy: keepUnlessDestroy(removalPolicy),
       notificationTopic: props.alarmTopic,
+      logRetention,
     });
+
+    if (removalPolicy === RemovalPolicy.DESTROY) {
+      // Log groups outlive the stack by default, for an investigation; DESTROY leaves nothing.
+      for (const child of this.node.findAll()) {
+        if (child instanceof logs.CfnLogGroup) {
+          child.applyRemovalPolicy(RemovalPolicy.DESTROY);
+        }
+      }
+    }
 
     if (props.outputs ?? DEFAULTS.outputs) {
       new CfnOutput(this, 'DashboardUrl', { value: this.url, description: 'HTTPS URL of the Panintelligence dashboard' });
@@ -627,6 +649,16 @@ function validateProps(scope: Construct, props: PanintelligenceDashboardProps): 
     if (zoneName && domain !== zoneName && !domain.endsWith(`.${zoneName}`)) {
       fail(`domainName ${props.domainName} is not inside hostedZone ${zoneName}`);
     }
+  }
+  const grace = props.healthCheckGracePeriod;
+  if (grace && (grace.isUnresolved() || !Number.isInteger(grace.toSeconds({ integral: false }))
+    || grace.toSeconds() < 300 || grace.toSeconds() > 3600)) {
+    fail(`healthCheckGracePeriod must be whole seconds from 5 to 60 minutes (the boot budget), got ${grace.isUnresolved() ? 'a token' : grace.toHumanString()}`);
+  }
+  const idle = props.idleTimeout;
+  if (idle && (idle.isUnresolved() || !Number.isInteger(idle.toSeconds({ integral: false }))
+    || idle.toSeconds() < 1 || idle.toSeconds() > 4000)) {
+    fail(`idleTimeout must be whole seconds from 1 to 4000, got ${idle.isUnresolved() ? 'a token' : idle.toHumanString()}`);
   }
   const path = props.healthCheckPath;
   if (path !== undefined && !Token.isUnresolved(path) && !path.startsWith('/')) {

@@ -20,6 +20,7 @@ export interface DashboardLoadBalancerProps {
   readonly sslPolicy: elbv2.SslPolicy;
   readonly healthCheckPath: string;
   readonly accessLogsEnabled: boolean;
+  readonly idleTimeout: Duration;
 }
 
 /**
@@ -54,10 +55,12 @@ export class DashboardLoadBalancer extends Construct {
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets,
+      // A load balancer takes at most one subnet per zone.
+      vpcSubnets: { ...props.vpcSubnets, onePerAz: true },
       internetFacing: true,
       securityGroup,
       dropInvalidHeaderFields: true,
+      idleTimeout: props.idleTimeout,
     });
     if (!props.accessLogsEnabled) {
       suppressNag(this.loadBalancer, [{

@@ -67,7 +67,8 @@ export class DashboardNetwork extends Construct {
       this.secretsManagerEndpoint = new ec2.InterfaceVpcEndpoint(this, 'SecretsManagerEndpoint', {
         vpc: this.vpc,
         service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-        subnets: this.fleetSubnets,
+        // An interface endpoint takes one subnet per zone, whatever the fleet's selection.
+        subnets: { ...this.fleetSubnets, onePerAz: true },
         privateDnsEnabled: true,
         // Callers are allowed one by one (fleet, rotation function), not the whole VPC CIDR.
         open: false,

@@ -9,6 +9,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { FileSystemBackup, FileSystemBackupProps } from '../src/backup';
 
+/** The last group of the stack's GUID (arn:...:stack/<name>/<guid>), as CloudFormation resolves it. */
+const STACK_GUID_TAIL = { 'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] };
+
 function build(props: Partial<FileSystemBackupProps> = {}, extra?: (stack: Stack) => Partial<FileSystemBackupProps>) {
   const stack = new Stack(new App(), 'Backed');
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
@@ -27,10 +30,13 @@ describe('defaults', () => {
       UpdateReplacePolicy: 'Retain',
       Properties: { EncryptionKeyArn: Match.absent(), Notifications: Match.absent() },
     });
-    const [vault] = Object.values(template.findResources('AWS::Backup::BackupVault'));
-    // Generated from the construct path (so it differs between stacks), not a fixed literal.
-    expect(vault.Properties.BackupVaultName).toMatch(/^Backed/);
+    // The construct path (differs between dashboards and stacks), then the random tail of the
+    // stack's unique id (differs between successive deployments of the same stack).
+    template.hasResourceProperties('AWS::Backup::BackupVault', {
+      BackupVaultName: { 'Fn::Join': ['', [Match.stringLikeRegexp('^Backed-Backup-VaultName-[0-9A-F]{8}-$'), STACK_GUID_TAIL]] },
+    });
     expect(construct.vault).toBeDefined();
+    expect(construct.vaultCleanup).toBeUndefined();
   });
 
   test('a plan with one daily rule at 05:00 UTC that keeps recovery points 35 days', () => {
