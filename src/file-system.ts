@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { Construct } from 'constructs';
+import { onePerZone } from './network';
 
 /** Internal: what the shared file system needs. */
 export interface DashboardFileSystemProps {
@@ -29,7 +30,7 @@ export class DashboardFileSystem extends Construct {
       vpc: props.vpc,
       // EFS allows one mount target per zone: a selection spanning several subnet groups (or
       // several named subnets in a zone) would otherwise fail with MountTargetConflict.
-      vpcSubnets: { ...props.vpcSubnets, onePerAz: true },
+      vpcSubnets: onePerZone(props.vpcSubnets),
       securityGroup,
       encrypted: true,
       performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
