@@ -56,7 +56,8 @@ export interface FileSystemBackupProps {
   /**
    * What happens to the new vault when the stack is deleted (ignored when `backupVault` is given).
    * With `DESTROY`, its recovery points are deleted first (AWS Backup refuses to delete a vault
-   * that holds any), so nothing is left behind; any other policy keeps the vault and its points.
+   * that holds any), so nothing is left behind; any other policy (`SNAPSHOT` included) keeps the
+   * vault and its recovery points.
    *
    * @default RemovalPolicy.RETAIN
    */
@@ -129,7 +130,8 @@ export class FileSystemBackup extends Construct {
       }
     }
 
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    // A vault has no snapshot to take: anything but DESTROY keeps it.
+    const removalPolicy = props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     this.vault = props.backupVault ?? new backup.BackupVault(this, 'Vault', {
       backupVaultName: uniqueName(this, 'Vault'),
       encryptionKey: props.encryptionKey,
