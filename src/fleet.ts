@@ -143,15 +143,15 @@ export class DashboardFleet extends Construct {
     });
     // Built from its parts rather than with scaleOnMetric, whose StepScalingPolicy passes the
     // deprecated `cooldown` and makes every synth print a deprecation warning.
-    const scale = (id: string, change: number, threshold: number, comparisonOperator: cloudwatch.ComparisonOperator, description: string) => {
-      const action = new autoscaling.StepScalingAction(this, `${id}Policy`, {
+    const scale = (name: string, change: number, threshold: number, comparisonOperator: cloudwatch.ComparisonOperator, description: string) => {
+      const action = new autoscaling.StepScalingAction(this, `${name}Policy`, {
         autoScalingGroup: this.autoScalingGroup,
         adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
         metricAggregationType: autoscaling.MetricAggregationType.AVERAGE,
       });
       // Bounds are relative to the alarm threshold: the whole range on the alarm's side of it.
       action.addAdjustment(change > 0 ? { lowerBound: 0, adjustment: change } : { upperBound: 0, adjustment: change });
-      const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
+      const alarm = new cloudwatch.Alarm(this, `${name}Alarm`, {
         metric: cpu,
         threshold,
         comparisonOperator,
