@@ -245,9 +245,10 @@ export interface PanintelligenceDashboardProps {
   readonly secretRotation?: Duration;
 
   /**
-   * What happens to the stateful resources (database, file system, uploads bucket) when they
-   * leave the stack. `SNAPSHOT` applies to the database; the file system and bucket then keep
-   * `RETAIN`.
+   * What happens to the stateful resources (database, file system, uploads and log buckets,
+   * backup vault, log groups) when they leave the stack. `SNAPSHOT` applies to the database; the
+   * others then keep `RETAIN`. `DESTROY` deletes everything, emptying the buckets and the backup
+   * vault first. The README lists what each policy keeps and what that costs per month.
    *
    * @default - RemovalPolicy.SNAPSHOT for the database and RETAIN for the file system and bucket
    */
