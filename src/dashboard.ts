@@ -250,7 +250,7 @@ export interface PanintelligenceDashboardProps {
    * others then keep `RETAIN`. `DESTROY` deletes everything, emptying the buckets and the backup
    * vault first. The README lists what each policy keeps and what that costs per month.
    *
-   * @default - RemovalPolicy.SNAPSHOT for the database and RETAIN for the file system and bucket
+   * @default - RemovalPolicy.SNAPSHOT for the database and RETAIN for the others
    */
   readonly removalPolicy?: RemovalPolicy;
 
