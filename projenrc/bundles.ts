@@ -10,6 +10,8 @@ const HANDLERS = [
   'src/file-sync/sync.lambda.ts',
   // Provisions the dashboard's database user from the master secret (with mysql2).
   'src/private/database-user/provision.lambda.ts',
+  // Empties the file system's backup vault when the stack is deleted with RemovalPolicy.DESTROY.
+  'src/private/backup-vault-cleanup.lambda.ts',
 ];
 
 /** The Node.js version the bundles are built for: the oldest runtime the functions may use. */

@@ -1,14 +1,22 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as path from 'path';
+import { Aws, CustomResource, Duration, Fn, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DEFAULTS } from './private/defaults';
-import { suppressNag } from './private/nag';
+import { createLogGroup } from './private/logging';
+import { nagResourceFinding, suppressNag } from './private/nag';
 import { ownerOf, validate } from './private/validation';
+
+/** The bundled vault-emptying handler, next to this file's directory in both `src/` and `lib/`. */
+const CLEANUP_HANDLER_ASSET = path.join(__dirname, '..', 'assets', 'private', 'backup-vault-cleanup.lambda');
 
 /**
  * Properties of {@link FileSystemBackup}.
@@ -48,7 +56,9 @@ export interface FileSystemBackupProps {
 
   /**
    * What happens to the new vault when the stack is deleted (ignored when `backupVault` is given).
-   * A vault that still holds recovery points cannot be deleted anyway.
+   * With `DESTROY`, its recovery points are deleted first (AWS Backup refuses to delete a vault
+   * that holds any), so nothing is left behind; any other policy (`SNAPSHOT` included) keeps the
+   * vault and its recovery points.
    *
    * @default RemovalPolicy.RETAIN
    */
@@ -61,13 +71,23 @@ export interface FileSystemBackupProps {
    * @default - no notifications
    */
   readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * Retention of the log groups of the function that empties the vault (only made when the
+   * new vault is destroyed with the stack).
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
  * Daily AWS Backup of an EFS file system, kept for a configurable number of days.
  *
  * Creates a vault (unless one is given), a plan with one daily rule, and a selection
- * holding the file system. Names are generated, so two stacks can live side by side.
+ * holding the file system. The vault and plan names (which AWS Backup requires) end with the
+ * stack's unique id, so two dashboards, or a stack deployed again after a delete that kept the
+ * vault, never collide.
  * Do not also turn on the file system's own automatic backups (`enableAutomaticBackups`),
  * or every day is backed up twice.
  */
@@ -88,6 +108,12 @@ export class FileSystemBackup extends Construct {
   public readonly retention: Duration;
 
   /**
+   * The custom resource that empties the new vault before CloudFormation deletes it; only
+   * present when the new vault's removal policy is `DESTROY`.
+   */
+  public readonly vaultCleanup?: CustomResource;
+
+  /**
    * Creates the backup vault, plan and selection.
    *
    * @param scope the construct to add them to
@@ -105,9 +131,12 @@ export class FileSystemBackup extends Construct {
       message: () => `retention (file system backups) must be a whole number of days, at least 1 (got ${this.retention.toHumanString()})`,
     }]);
 
+    // A vault has no snapshot to take: anything but DESTROY keeps it.
+    const removalPolicy = props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : DEFAULTS.statefulRemovalPolicy;
     this.vault = props.backupVault ?? new backup.BackupVault(this, 'Vault', {
+      backupVaultName: uniqueName(this, 'Vault'),
       encryptionKey: props.encryptionKey,
-      removalPolicy: props.removalPolicy ?? DEFAULTS.statefulRemovalPolicy,
+      removalPolicy,
       notificationTopic: props.notificationTopic,
       notificationEvents: props.notificationTopic ? [
         backup.BackupVaultEvents.BACKUP_JOB_FAILED,
@@ -116,7 +145,7 @@ export class FileSystemBackup extends Construct {
       ] : undefined,
     });
 
-    this.plan = new backup.BackupPlan(this, 'Plan', { backupVault: this.vault });
+    this.plan = new backup.BackupPlan(this, 'Plan', { backupVault: this.vault, backupPlanName: uniqueName(this, 'Plan') });
     this.plan.addRule(new backup.BackupPlanRule({
       ruleName: 'Daily',
       scheduleExpression: props.schedule ?? DEFAULTS.fileSystemBackupSchedule,
@@ -135,5 +164,86 @@ export class FileSystemBackup extends Construct {
         + 'the role can only be assumed by backup.amazonaws.com.',
       appliesTo: [`Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicy${suffix}`],
     })));
+
+    if (!props.backupVault && removalPolicy === RemovalPolicy.DESTROY) {
+      this.vaultCleanup = this.emptyVaultOnDelete(this.vault, props.logRetention ?? DEFAULTS.logRetention);
+    }
   }
+
+  /**
+   * A custom resource whose deletion stops the vault's backup jobs and deletes its recovery
+   * points, then waits until the vault is empty. It is deleted after the plan (which depends on
+   * it), so no new backup starts meanwhile, and before the vault (on which it depends).
+   */
+  private emptyVaultOnDelete(vault: backup.IBackupVault, logRetention: logs.RetentionDays): CustomResource {
+    const scope = new Construct(this, 'VaultCleanup');
+    const fn = new lambda.Function(scope, 'Function', {
+      description: 'Empties the dashboard\'s backup vault when the stack is deleted',
+      runtime: DEFAULTS.syncFunctionRuntime,
+      code: lambda.Code.fromAsset(CLEANUP_HANDLER_ASSET),
+      handler: 'index.handler',
+      // The provider framework waits up to its own 15-minute limit; the handler stops before.
+      timeout: Duration.minutes(14),
+      memorySize: 256,
+      logGroup: createLogGroup(scope, 'FunctionLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['backup:ListRecoveryPointsByBackupVault'],
+      resources: [vault.backupVaultArn],
+    }));
+    // Recovery point ids are made by AWS Backup, so they cannot be named in advance.
+    const recoveryPoints = `arn:${Aws.PARTITION}:backup:${Aws.REGION}:${Aws.ACCOUNT_ID}:recovery-point:*`;
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['backup:DeleteRecoveryPoint'],
+      resources: [recoveryPoints],
+    }));
+    // Neither action supports resource-level permissions.
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['backup:ListBackupJobs', 'backup:StopBackupJob'],
+      resources: ['*'],
+    }));
+    const provider = new cr.Provider(scope, 'Provider', {
+      onEventHandler: fn,
+      logGroup: createLogGroup(scope, 'ProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+    const resource = new CustomResource(scope, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::PanintelligenceBackupVaultCleanup',
+      properties: { VaultName: vault.backupVaultName },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.plan.node.addDependency(resource);
+
+    const reason = 'Empties the backup vault when the stack is deleted with removalPolicy DESTROY.';
+    const framework = provider.node.findChild('framework-onEvent') as lambda.Function;
+    for (const role of [fn.role!, framework.role!]) {
+      suppressNag(role, [{
+        id: 'AwsSolutions-IAM4',
+        reason: `${reason} AWSLambdaBasicExecutionRole only lets the function write its own logs.`,
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      }]);
+    }
+    suppressNag(framework.role!.node.findChild('DefaultPolicy'), [{
+      id: 'AwsSolutions-IAM5',
+      reason: `${reason} The provider framework of aws-cdk-lib invokes the one cleanup function, any version of it.`,
+      appliesTo: [`${nagResourceFinding(this, fn.functionArn)}:*`],
+    }]);
+    suppressNag(fn.role!.node.findChild('DefaultPolicy'), [{
+      id: 'AwsSolutions-IAM5',
+      reason: `${reason} Recovery point ids are generated by AWS Backup, and ListBackupJobs and StopBackupJob have no resource-level permissions.`,
+      appliesTo: [nagResourceFinding(this, recoveryPoints), 'Resource::*'],
+    }]);
+    return resource;
+  }
+}
+
+/**
+ * A name AWS Backup requires (2 to 50 letters, digits, '-' and '_'): the construct path (with
+ * its hash), then the random last 12 digits of the stack's unique id, so it differs between
+ * dashboards, stacks and successive deployments of one stack.
+ */
+function uniqueName(scope: Construct, id: string): string {
+  const stackGuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  const stackGuidTail = Fn.select(4, Fn.split('-', stackGuid));
+  return `${Names.uniqueResourceName(new Construct(scope, `${id}Name`), { maxLength: 37, separator: '-' })}-${stackGuidTail}`;
 }

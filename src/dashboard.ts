@@ -178,8 +178,10 @@ export interface PanintelligenceDashboardProps {
   readonly scaleInCpuPercent?: number;
 
   /**
-   * How long a new instance may take to boot and start the dashboard before failed load
-   * balancer health checks replace it.
+   * The boot budget: how long a new instance may take to boot and answer on `/pi/version`,
+   * 5 to 60 minutes. It is the group's health check grace period, the time stack creation and
+   * each step of a rolling update wait for the instance's signal, and (less a reserve of 90
+   * seconds) the deadline of the boot script's retries, after which it signals failure.
    *
    * @default Duration.minutes(10)
    */
@@ -192,6 +194,14 @@ export interface PanintelligenceDashboardProps {
    * @default '/pi/version'
    */
   readonly healthCheckPath?: string;
+
+  /**
+   * How long the load balancer keeps a connection open without data, 1 to 4000 seconds.
+   * Reports and exports can take minutes before the first byte of the answer.
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly idleTimeout?: Duration;
 
   /**
    * Key pair for SSH access.
@@ -249,11 +259,12 @@ export interface PanintelligenceDashboardProps {
   readonly masterSecretRotation?: Duration;
 
   /**
-   * What happens to the stateful resources (database, file system, uploads bucket) when they
-   * leave the stack. `SNAPSHOT` applies to the database; the file system and bucket then keep
-   * `RETAIN`.
+   * What happens to the stateful resources (database, file system, uploads and log buckets,
+   * backup vault, log groups) when they leave the stack. `SNAPSHOT` applies to the database; the
+   * others then keep `RETAIN`. `DESTROY` deletes everything, emptying the buckets and the backup
+   * vault first. The README lists what each policy keeps and what that costs per month.
    *
-   * @default - RemovalPolicy.SNAPSHOT for the database and RETAIN for the file system and bucket
+   * @default - RemovalPolicy.SNAPSHOT for the database and RETAIN for the others
    */
   readonly removalPolicy?: RemovalPolicy;
 
@@ -471,6 +482,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       sslPolicy: props.sslPolicy ?? DEFAULTS.sslPolicy,
       healthCheckPath: props.healthCheckPath ?? DEFAULTS.healthCheckPath,
       accessLogsEnabled: props.accessLogs ?? DEFAULTS.accessLogs,
+      idleTimeout: props.idleTimeout ?? DEFAULTS.idleTimeout,
     });
     this.loadBalancer = entry.loadBalancer;
     this.httpsListener = entry.httpsListener;
@@ -498,14 +510,15 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       desiredCapacity: props.desiredCapacity,
       scaleOutCpuPercent: props.scaleOutCpuPercent ?? DEFAULTS.scaleOutCpuPercent,
       scaleInCpuPercent: props.scaleInCpuPercent ?? DEFAULTS.scaleInCpuPercent,
-      healthCheckGracePeriod,
+      bootBudget: healthCheckGracePeriod,
       notificationTopic: props.alarmTopic,
-      userData: renderDashboardUserData({
+      userData: (signal) => renderDashboardUserData({
         fileSystemId: this.fileSystem.fileSystemId,
         databaseSecretArn: this.databaseSecret.secretArn,
         licenceSecretArn: props.licence?.secretArn,
         publicHost: entry.publicHost,
         schemaName: SCHEMA_NAME,
+        signal,
       }),
     });
     this.autoScalingGroup = fleet.autoScalingGroup;
@@ -547,7 +560,17 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       retention: props.fileSystemBackupRetention ?? DEFAULTS.fileSystemBackupRetention,
       removalPolicy: keepUnlessDestroy(removalPolicy),
       notificationTopic: props.alarmTopic,
+      logRetention,
     });
+
+    if (removalPolicy === RemovalPolicy.DESTROY) {
+      // Log groups outlive the stack by default, for an investigation; DESTROY leaves nothing.
+      for (const child of this.node.findAll()) {
+        if (child instanceof logs.CfnLogGroup) {
+          child.applyRemovalPolicy(RemovalPolicy.DESTROY);
+        }
+      }
+    }
 
     if (props.outputs ?? DEFAULTS.outputs) {
       new CfnOutput(this, 'DashboardUrl', { value: this.url, description: 'HTTPS URL of the Panintelligence dashboard' });

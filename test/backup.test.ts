@@ -9,6 +9,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { FileSystemBackup, FileSystemBackupProps } from '../src/backup';
 
+/** The last group of the stack's GUID (arn:...:stack/<name>/<guid>), as CloudFormation resolves it. */
+const STACK_GUID_TAIL = { 'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] };
+
 function build(props: Partial<FileSystemBackupProps> = {}, extra?: (stack: Stack) => Partial<FileSystemBackupProps>) {
   const stack = new Stack(new App(), 'Backed');
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
@@ -27,10 +30,13 @@ describe('defaults', () => {
       UpdateReplacePolicy: 'Retain',
       Properties: { EncryptionKeyArn: Match.absent(), Notifications: Match.absent() },
     });
-    const [vault] = Object.values(template.findResources('AWS::Backup::BackupVault'));
-    // Generated from the construct path (so it differs between stacks), not a fixed literal.
-    expect(vault.Properties.BackupVaultName).toMatch(/^Backed/);
+    // The construct path (differs between dashboards and stacks), then the random tail of the
+    // stack's unique id (differs between successive deployments of the same stack).
+    template.hasResourceProperties('AWS::Backup::BackupVault', {
+      BackupVaultName: { 'Fn::Join': ['', [Match.stringLikeRegexp('^Backed-Backup-VaultName-[0-9A-F]{8}-$'), STACK_GUID_TAIL]] },
+    });
     expect(construct.vault).toBeDefined();
+    expect(construct.vaultCleanup).toBeUndefined();
   });
 
   test('a plan with one daily rule at 05:00 UTC that keeps recovery points 35 days', () => {
@@ -146,5 +152,97 @@ describe('options', () => {
       return vault.Properties.BackupVaultName;
     });
     expect(names[0]).not.toEqual(names[1]);
+  });
+});
+
+describe('removalPolicy DESTROY: the vault is emptied, then deleted', () => {
+  const { stack, construct, template } = build({ removalPolicy: RemovalPolicy.DESTROY });
+  const vaultId = () => stack.getLogicalId(construct.vault.node.defaultChild as backup.CfnBackupVault);
+
+  test('the vault is deleted with the stack', () => {
+    template.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  test('a custom resource empties the vault: after the plan is gone, before the vault goes', () => {
+    const cleanups = template.findResources('Custom::PanintelligenceBackupVaultCleanup');
+    expect(Object.keys(cleanups)).toHaveLength(1);
+    const [cleanupId, cleanup] = Object.entries(cleanups)[0] as [string, any];
+    expect(cleanup.Properties.VaultName).toEqual({ 'Fn::GetAtt': [vaultId(), 'BackupVaultName'] });
+    expect(cleanup.DeletionPolicy).toBe('Delete');
+    // Deletion runs in reverse: the plan (no new jobs) first, then the cleanup, then the vault.
+    const [plan] = Object.values(template.findResources('AWS::Backup::BackupPlan')) as any[];
+    expect(plan.DependsOn).toContain(cleanupId);
+    expect(construct.vaultCleanup).toBeDefined();
+  });
+
+  test('the cleanup function runs the bundled handler with a time limit below the provider\'s', () => {
+    const fns = Object.values(template.findResources('AWS::Lambda::Function', {
+      Properties: { Handler: 'index.handler', Description: Match.stringLikeRegexp('backup vault') },
+    })) as any[];
+    expect(fns).toHaveLength(1);
+    expect(fns[0].Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 840 });
+  });
+
+  test('it may list this vault, delete recovery points and stop backup jobs; nothing else', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => [].concat(s.Action).some((a: string) => a.startsWith('backup:')));
+    expect(statements).toEqual([
+      { Action: 'backup:ListRecoveryPointsByBackupVault', Effect: 'Allow', Resource: { 'Fn::GetAtt': [vaultId(), 'BackupVaultArn'] } },
+      {
+        Action: 'backup:DeleteRecoveryPoint',
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':backup:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':recovery-point:*']] },
+      },
+      { Action: ['backup:ListBackupJobs', 'backup:StopBackupJob'], Effect: 'Allow', Resource: '*' },
+    ]);
+  });
+
+  test('its log groups go with the stack', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
+    expect(groups).toHaveLength(2);
+    for (const group of groups) {
+      expect(group.DeletionPolicy).toBe('Delete');
+      expect(group.Properties.RetentionInDays).toBe(90);
+    }
+  });
+});
+
+describe('no cleanup where the vault is kept or not ours', () => {
+  test.each([
+    ['RETAIN', RemovalPolicy.RETAIN],
+    ['SNAPSHOT', RemovalPolicy.SNAPSHOT],
+  ])('%s keeps the vault and its recovery points', (_, removalPolicy) => {
+    const { template } = build({ removalPolicy });
+    // A vault has no snapshot: SNAPSHOT keeps it, as CloudFormation only knows Delete and Retain here.
+    template.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.resourceCountIs('Custom::PanintelligenceBackupVaultCleanup', 0);
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+
+  test('a given vault is never emptied, whatever the removal policy', () => {
+    const { template } = build({ removalPolicy: RemovalPolicy.DESTROY }, (s) => ({ backupVault: backup.BackupVault.fromBackupVaultName(s, 'Given', 'shared-vault') }));
+    template.resourceCountIs('Custom::PanintelligenceBackupVaultCleanup', 0);
+    template.resourceCountIs('AWS::Backup::BackupVault', 0);
+  });
+});
+
+describe('names that never collide', () => {
+  test('two backups in one stack get different vault and plan names, each ending with the stack id', () => {
+    const stack = new Stack(new App(), 'Shared');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new FileSystemBackup(stack, 'One', { fileSystem: new efs.FileSystem(stack, 'Fs1', { vpc }) });
+    new FileSystemBackup(stack, 'Two', { fileSystem: new efs.FileSystem(stack, 'Fs2', { vpc }) });
+    const template = Template.fromStack(stack);
+    const vaults = (Object.values(template.findResources('AWS::Backup::BackupVault')) as any[]).map((v) => v.Properties.BackupVaultName);
+    const plans = (Object.values(template.findResources('AWS::Backup::BackupPlan')) as any[]).map((p) => p.Properties.BackupPlan.BackupPlanName);
+    for (const name of [...vaults, ...plans]) {
+      expect(name['Fn::Join'][1][1]).toEqual(STACK_GUID_TAIL);
+      // 37 characters at most, a dash and the 12 of the id: within the 50 AWS Backup allows.
+      expect(name['Fn::Join'][1][0]).toMatch(/^[A-Za-z0-9-]{1,37}-$/);
+    }
+    const prefixes = [...vaults, ...plans].map((name) => name['Fn::Join'][1][0]);
+    expect(new Set(prefixes).size).toBe(4);
+    expect(plans.map((p) => p['Fn::Join'][1][0])).not.toContain('Plan');
   });
 });

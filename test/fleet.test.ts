@@ -1,9 +1,11 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { only, synth } from './util';
+import { PanintelligenceDashboard } from '../src';
+import { baseProps, only, synth } from './util';
 
 /** Ids of the security groups of each tier, found through the resources that use them. */
 function securityGroups(template: Template) {
@@ -177,5 +179,147 @@ describe('fleet, options', () => {
     expect(userData).toContain('DatabaseAppSecretAttachment');
     expect(userData).toContain('bi.example.com');
     expect(userData).not.toContain('{{resolve:secretsmanager');
+  });
+});
+
+/** The user data's Fn::Join parts with the rendered config's lines among them. */
+function configLines(template: Template): string[] {
+  const userData = only(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData['Fn::Base64'];
+  const parts = userData['Fn::Join'][1] as any[];
+  const text = parts.map((p) => (typeof p === 'string' ? p : `<${JSON.stringify(p)}>`)).join('');
+  const lines = text.split('\n');
+  return lines.slice(lines.indexOf("(umask 077 && cat >/etc/panintelligence/cdk.env) <<'PI_CDK_ENV'") + 1, lines.indexOf('PI_CDK_ENV'));
+}
+
+describe('rollouts gated on the instances\' health', () => {
+  test('stack creation waits for a signal from each initial instance, within the boot budget', () => {
+    const { template } = synth();
+    const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    expect(asg.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT10M' } });
+  });
+
+  test('a launch template change rolls one instance at a time, each waiting for its signal', () => {
+    const { template } = synth();
+    const rolling = only(template, 'AWS::AutoScaling::AutoScalingGroup').UpdatePolicy.AutoScalingRollingUpdate;
+    expect(rolling).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: 1, WaitOnResourceSignals: true, PauseTime: 'PT10M' });
+    // Every signal must be a success, or the update rolls back.
+    expect(rolling.MinSuccessfulInstancesPercent).toBeUndefined();
+  });
+
+  test('one boot budget: grace period, warm-up, signal timeout, pause time and the script\'s deadline', () => {
+    const { template } = synth(() => ({ minCapacity: 2, maxCapacity: 6, desiredCapacity: 3, healthCheckGracePeriod: Duration.minutes(15) }));
+    const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    expect(asg.Properties).toMatchObject({ HealthCheckGracePeriod: 900, DefaultInstanceWarmup: 900 });
+    expect(asg.CreationPolicy).toEqual({ ResourceSignal: { Count: 3, Timeout: 'PT15M' } });
+    expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ WaitOnResourceSignals: true, PauseTime: 'PT15M', MinInstancesInService: 2 });
+    const config = configLines(template);
+    expect(config).toContain('PI_CDK_BOOT_BUDGET=900');
+    expect(config).toContain('PI_CDK_BOOT_RESERVE=90');
+  });
+
+  test('the instance signals its own group in its own stack', () => {
+    const { stack, dashboard, template } = synth();
+    const asgId = stack.getLogicalId(dashboard.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup);
+    const config = configLines(template);
+    expect(config).toContain(`PI_CDK_SIGNAL_RESOURCE=${asgId}`);
+    expect(config).toContain('PI_CDK_STACK_ID=<{"Ref":"AWS::StackId"}>');
+  });
+
+  test('the instance role may signal this stack only', () => {
+    const { template } = synth();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => [].concat(s.Action).includes('cloudformation:SignalResource' as never));
+    expect(statements).toEqual([{ Action: 'cloudformation:SignalResource', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }]);
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'cloudformation:SignalResource' })]) } },
+    })) as any[];
+    expect(policy.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^DashboardFleetRole[0-9A-F]{8}$/) }]);
+  });
+
+  test.each([
+    ['4 minutes 59 seconds', Duration.seconds(299)],
+    ['61 minutes', Duration.minutes(61)],
+    ['a fraction of a second', Duration.millis(600_500)],
+  ])('refuses a boot budget (healthCheckGracePeriod) of %s', (_, healthCheckGracePeriod) => {
+    expect(() => synth(() => ({ healthCheckGracePeriod }))).toThrow(/healthCheckGracePeriod must be whole seconds from 5 to 60 minutes/);
+  });
+
+  test('accepts the bounds of the boot budget', () => {
+    expect(only(synth(() => ({ healthCheckGracePeriod: Duration.minutes(5) })).template, 'AWS::AutoScaling::AutoScalingGroup').CreationPolicy.ResourceSignal.Timeout).toBe('PT5M');
+    expect(only(synth(() => ({ healthCheckGracePeriod: Duration.hours(1) })).template, 'AWS::AutoScaling::AutoScalingGroup').CreationPolicy.ResourceSignal.Timeout).toBe('PT1H');
+  });
+});
+
+describe('CPU step scaling without deprecated properties', () => {
+  const { template } = synth();
+
+  function policyOf(threshold: number) {
+    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: { MetricName: 'CPUUtilization', Namespace: 'AWS/EC2', Threshold: threshold },
+    })) as any[];
+    const [policyId] = alarm.Properties.AlarmActions.map((a: any) => a.Ref);
+    return { alarm: alarm.Properties, policy: template.toJSON().Resources[policyId] };
+  }
+
+  test('at or above 70 % average CPU over 5 minutes, one instance is added', () => {
+    const { alarm, policy } = policyOf(70);
+    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, Period: 300, Statistic: 'Average' });
+    expect(policy.Properties).toEqual({
+      AutoScalingGroupName: { Ref: expect.stringMatching(/^DashboardFleetAutoScalingGroup/) },
+      PolicyType: 'StepScaling',
+      AdjustmentType: 'ChangeInCapacity',
+      MetricAggregationType: 'Average',
+      StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+    });
+  });
+
+  test('at or below 20 %, one instance is removed', () => {
+    const { alarm, policy } = policyOf(20);
+    expect(alarm).toMatchObject({ ComparisonOperator: 'LessThanOrEqualToThreshold', EvaluationPeriods: 1, Period: 300 });
+    expect(policy.Properties.StepAdjustments).toEqual([{ MetricIntervalUpperBound: 0, ScalingAdjustment: -1 }]);
+    expect(policy.Properties.Cooldown).toBeUndefined();
+  });
+
+  test('both scale the dashboard\'s own group', () => {
+    const asgId = Object.keys(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+    for (const threshold of [70, 20]) {
+      const { alarm, policy } = policyOf(threshold);
+      expect(policy.Properties.AutoScalingGroupName).toEqual({ Ref: asgId });
+      expect(alarm.Dimensions).toEqual([{ Name: 'AutoScalingGroupName', Value: { Ref: asgId } }]);
+    }
+  });
+});
+
+describe('quiet synth', () => {
+  test('the default dashboard synthesizes without any warning, annotation or console output', () => {
+    const printed: string[] = [];
+    const spies = [
+      jest.spyOn(console, 'warn').mockImplementation((...args) => void printed.push(args.join(' '))),
+      jest.spyOn(console, 'error').mockImplementation((...args) => void printed.push(args.join(' '))),
+      jest.spyOn(console, 'log').mockImplementation((...args) => void printed.push(args.join(' '))),
+      jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => (printed.push(String(chunk)), true)),
+    ];
+    const previous = process.env.JSII_DEPRECATED;
+    // Deprecated API use then throws, wherever aws-cdk-lib would only have printed it.
+    process.env.JSII_DEPRECATED = 'fail';
+    try {
+      const app = new App();
+      const stack = new Stack(app, 'Quiet', { env: { account: '123456789012', region: 'eu-west-2' } });
+      new PanintelligenceDashboard(stack, 'Dashboard', baseProps(stack));
+      const assembly = app.synth();
+      const messages = assembly.getStackByName('Quiet').messages.map((m) => `${m.level}: ${m.entry.data}`);
+      expect(messages).toEqual([]);
+      Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+      Annotations.fromStack(stack).hasNoInfo('*', Match.anyValue());
+    } finally {
+      if (previous === undefined) {
+        delete process.env.JSII_DEPRECATED;
+      } else {
+        process.env.JSII_DEPRECATED = previous;
+      }
+      spies.forEach((spy) => spy.mockRestore());
+    }
+    expect(printed).toEqual([]);
   });
 });

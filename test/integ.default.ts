@@ -1,14 +1,13 @@
 // Integration test: the dashboard with its defaults (a new VPC, one NAT gateway, t3a.medium
-// instances from 1 to 5, a multi-AZ db.t3.micro, and the stateful resources kept on deletion).
-// Only what has no default is given: the AMI, and a domain in a hosted zone for the certificate.
+// instances from 1 to 5, a multi-AZ db.t3.micro), except that everything is removed with the
+// stack (removalPolicy DESTROY), so a test account is left empty. Otherwise only what has no
+// default is given: the AMI, and a domain in a hosted zone for the certificate.
 // Once deployed, the dashboard must answer 200 on https://<domain>/pi/version.
 //
 // The snapshot in integ.default.ts.snapshot/ is verified by `npx projen integ` (part of the
-// tests) without AWS credentials. test/integ-settings.ts says how to deploy it. After a real run
-// the database snapshot, the file system and the uploads bucket remain (RETAIN and SNAPSHOT are
-// the defaults); delete them by hand.
+// tests) without AWS credentials. test/integ-settings.ts says how to deploy it.
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { DOMAIN_NAME, expectDashboardAnswers, hostedZone, machineImage } from './integ-settings';
 import { PanintelligenceDashboard } from '../src';
 
@@ -21,6 +20,7 @@ const dashboard = new PanintelligenceDashboard(stack, 'Dashboard', {
   machineImage: machineImage(),
   domainName: DOMAIN_NAME,
   hostedZone: hostedZone(stack),
+  removalPolicy: RemovalPolicy.DESTROY,
 });
 
 const integ = new IntegTest(app, 'DefaultConfiguration', {

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -112,5 +113,31 @@ describe('load balancer, options', () => {
     const { template } = synth(() => ({ sslPolicy: elbv2.SslPolicy.TLS13_13, healthCheckPath: '/' }));
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, SslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06' });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/', Matcher: { HttpCode: '200,302' } });
+  });
+});
+
+describe('idle timeout: long reports survive the load balancer', () => {
+  const idleTimeoutOf = (template: any) => only(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.LoadBalancerAttributes
+    .filter((a: any) => a.Key === 'idle_timeout.timeout_seconds');
+
+  test('defaults to 10 minutes, not the 60 seconds of a plain load balancer', () => {
+    expect(idleTimeoutOf(synth().template)).toEqual([{ Key: 'idle_timeout.timeout_seconds', Value: '600' }]);
+  });
+
+  test.each([
+    [Duration.seconds(1), '1'],
+    [Duration.minutes(30), '1800'],
+    [Duration.seconds(4000), '4000'],
+  ])('idleTimeout %s is honoured', (idleTimeout, seconds) => {
+    expect(idleTimeoutOf(synth(() => ({ idleTimeout })).template)).toEqual([{ Key: 'idle_timeout.timeout_seconds', Value: seconds }]);
+  });
+
+  test.each([
+    ['0 seconds', Duration.seconds(0)],
+    ['4001 seconds', Duration.seconds(4001)],
+    ['2 hours', Duration.hours(2)],
+    ['1.5 seconds', Duration.millis(1500)],
+  ])('refuses an idleTimeout of %s, naming the prop', (_, idleTimeout) => {
+    expect(() => synth(() => ({ idleTimeout }))).toThrow(/PanintelligenceDashboard Test\/Dashboard: idleTimeout must be whole seconds from 1 to 4000/);
   });
 });

@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { only, synth } from './util';
 
@@ -108,3 +108,103 @@ function givenVpc(scope: Stack, withIsolated: boolean): ec2.IVpc {
     vpcCidrBlock: '10.1.0.0/16',
   });
 }
+
+describe('any existing VPC: one resource per zone where AWS allows only one', () => {
+  /** A VPC with two public and two private subnet groups (as landing zones often have). */
+  function twoGroupVpc(scope: Stack): ec2.Vpc {
+    return new ec2.Vpc(scope, 'Existing', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'Edge', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Web', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'App', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'Batch', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+    });
+  }
+
+  /** Availability Zone of each subnet reference, read from the stack's subnets. */
+  function zonesOf(template: Template, subnets: any[]): string[] {
+    const resources = template.toJSON().Resources;
+    return subnets.map((s) => resources[s.Ref].Properties.AvailabilityZone);
+  }
+
+  const { template } = synth((s) => ({ vpc: twoGroupVpc(s), secretsManagerEndpoint: true }));
+
+  test('the fleet spans every private subnet of both groups', () => {
+    const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    expect(asg.Properties.VPCZoneIdentifier).toHaveLength(4);
+  });
+
+  test('EFS: exactly one mount target in each zone (no MountTargetConflict)', () => {
+    const targets = Object.values(template.findResources('AWS::EFS::MountTarget')) as any[];
+    expect(targets).toHaveLength(2);
+    expect(zonesOf(template, targets.map((t) => t.Properties.SubnetId)).sort()).toEqual(['dummy1a', 'dummy1b']);
+  });
+
+  test('the Secrets Manager interface endpoint takes one subnet per zone', () => {
+    const endpoint = only(template, 'AWS::EC2::VPCEndpoint').Properties;
+    expect(endpoint.VpcEndpointType).toBe('Interface');
+    expect(zonesOf(template, endpoint.SubnetIds).sort()).toEqual(['dummy1a', 'dummy1b']);
+  });
+
+  test('the load balancer takes one public subnet per zone', () => {
+    const subnets = only(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.Subnets;
+    expect(zonesOf(template, subnets).sort()).toEqual(['dummy1a', 'dummy1b']);
+  });
+
+  test('the database subnet group may hold several subnets per zone (RDS allows it)', () => {
+    expect(only(template, 'AWS::RDS::DBSubnetGroup').Properties.SubnetIds).toHaveLength(2);
+  });
+});
+
+describe('an imported VPC whose subnets are selected by name', () => {
+  const AZ = ['eu-west-2a', 'eu-west-2b'];
+  const ids = {
+    public: ['subnet-0a0000000000000a1', 'subnet-0a0000000000000b1'],
+    app: ['subnet-0b0000000000000a2', 'subnet-0b0000000000000b2'],
+    batch: ['subnet-0c0000000000000a3', 'subnet-0c0000000000000b3'],
+  };
+  const zoneOf = (id: string) => AZ[[...ids.public, ...ids.app, ...ids.batch].indexOf(id) % 2];
+
+  function imported(scope: Stack): ec2.IVpc {
+    return ec2.Vpc.fromVpcAttributes(scope, 'Imported', {
+      vpcId: 'vpc-0123456789abcdef0',
+      vpcCidrBlock: '10.20.0.0/16',
+      availabilityZones: AZ,
+      publicSubnetIds: ids.public,
+      privateSubnetIds: [...ids.app, ...ids.batch],
+      privateSubnetNames: ['app', 'batch'],
+    });
+  }
+
+  test('by default (both private groups): one mount target per zone', () => {
+    const { template } = synth((s) => ({ vpc: imported(s), secretsManagerEndpoint: true }));
+    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.VPCZoneIdentifier).toEqual([...ids.app, ...ids.batch]);
+    const targets = (Object.values(template.findResources('AWS::EFS::MountTarget')) as any[]).map((t) => t.Properties.SubnetId);
+    expect(targets).toHaveLength(2);
+    expect(targets.map(zoneOf).sort()).toEqual(AZ);
+    expect(only(template, 'AWS::EC2::VPCEndpoint').Properties.SubnetIds.map(zoneOf).sort()).toEqual(AZ);
+  });
+
+  test('subnetGroupName: the fleet and the mount targets use that group only', () => {
+    const { template } = synth((s) => ({ vpc: imported(s), fleetSubnets: { subnetGroupName: 'batch' } }));
+    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.VPCZoneIdentifier).toEqual(ids.batch);
+    const targets = (Object.values(template.findResources('AWS::EFS::MountTarget')) as any[]).map((t) => t.Properties.SubnetId);
+    expect(targets.sort()).toEqual(ids.batch);
+  });
+
+  test('subnets named one by one, two of them in one zone: still one mount target per zone', () => {
+    const { template } = synth((s) => ({
+      vpc: imported(s),
+      secretsManagerEndpoint: true,
+      fleetSubnets: { subnetFilters: [ec2.SubnetFilter.byIds([ids.app[0], ids.batch[0], ids.batch[1]])] },
+    }));
+    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.VPCZoneIdentifier).toHaveLength(3);
+    const targets = (Object.values(template.findResources('AWS::EFS::MountTarget')) as any[]).map((t) => t.Properties.SubnetId);
+    expect(targets.map(zoneOf).sort()).toEqual(AZ);
+    expect(only(template, 'AWS::EC2::VPCEndpoint').Properties.SubnetIds.map(zoneOf).sort()).toEqual(AZ);
+  });
+});

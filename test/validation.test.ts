@@ -6,9 +6,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { HANDLER_NODE_TARGET } from '../projenrc/bundles';
 import { PanintelligenceDashboardProps } from '../src';
+import { synth } from './util';
 import { SYNC_BUNDLE_NODE_MAJOR } from '../src/private/dashboard-rules';
 import { Rule, validate, ValidationError, wholeNumberIn } from '../src/private/validation';
-import { synth } from './util';
 
 const CERT_ARN = 'arn:aws:acm:eu-west-2:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 

@@ -36,6 +36,24 @@ function durationIn(prop: string, get: (p: Props) => Duration | undefined, outsi
   };
 }
 
+/** A duration that, when given, must be concrete whole seconds from `min` to `max`. */
+function wholeSecondsIn(prop: string, get: (p: Props) => Duration | undefined, min: number, max: number, range: string): DashboardRule {
+  return {
+    prop,
+    violated: (p) => {
+      const d = get(p);
+      if (d === undefined) return false;
+      if (d.isUnresolved()) return true;
+      const seconds = d.toSeconds({ integral: false });
+      return !Number.isInteger(seconds) || seconds < min || seconds > max;
+    },
+    message: (p) => {
+      const d = get(p)!;
+      return `${prop} must be whole seconds ${range}, got ${d.isUnresolved() ? 'a token' : d.toHumanString()}`;
+    },
+  };
+}
+
 const days = (d: Duration) => d.toDays({ integral: false });
 
 /** The Node.js major version the sync handler is bundled for (`target` of its bundle in projenrc). */
@@ -97,6 +115,10 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
     violated: (p) => p.healthCheckPath !== undefined && !Token.isUnresolved(p.healthCheckPath) && !p.healthCheckPath.startsWith('/'),
     message: (p) => `healthCheckPath must start with '/', got '${p.healthCheckPath}'`,
   },
+  // The boot budget is counted down on the instance, and the idle timeout is a listener
+  // attribute: both must be concrete whole seconds.
+  wholeSecondsIn('healthCheckGracePeriod', (p) => p.healthCheckGracePeriod, 300, 3600, 'from 5 to 60 minutes (the boot budget)'),
+  wholeSecondsIn('idleTimeout', (p) => p.idleTimeout, 1, 4000, 'from 1 to 4000'),
 
   // Root volume.
   {

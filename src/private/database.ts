@@ -13,9 +13,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
+import { checkUsername, PROVISION_HANDLER_ASSET } from './database-user';
 import { createLogGroup } from './logging';
 import { nagResourceFinding, suppressNag } from './nag';
-import { checkUsername, PROVISION_HANDLER_ASSET } from './database-user';
 
 /** The schema the dashboard keeps its repository in. */
 export const SCHEMA_NAME = 'dashboard';

@@ -25,6 +25,7 @@ export const DEFAULTS = {
   scaleInCpuPercent: 20,
   healthCheckGracePeriod: Duration.minutes(10),
   healthCheckPath: '/pi/version',
+  idleTimeout: Duration.minutes(10),
   databaseInstanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MICRO),
   databaseAllocatedStorage: 20,
   databaseMultiAz: true,

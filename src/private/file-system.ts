@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { Construct } from 'constructs';
+import { onePerZone } from './network';
 
 /** Internal: what the shared file system needs. */
 export interface DashboardFileSystemProps {
@@ -12,7 +13,8 @@ export interface DashboardFileSystemProps {
 
 /**
  * The encrypted EFS file system that holds the data directories every instance shares
- * (images, themes, excel, svg, keys), with a mount target in each private subnet.
+ * (images, themes, excel, svg, keys), with one mount target in each Availability Zone of the
+ * fleet's subnets.
  */
 export class DashboardFileSystem extends Construct {
   public readonly fileSystem: efs.FileSystem;
@@ -28,7 +30,9 @@ export class DashboardFileSystem extends Construct {
     });
     this.fileSystem = new efs.FileSystem(this, 'FileSystem', {
       vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets,
+      // EFS allows one mount target per zone: a selection spanning several subnet groups (or
+      // several named subnets in a zone) would otherwise fail with MountTargetConflict.
+      vpcSubnets: onePerZone(props.vpcSubnets),
       securityGroup,
       encrypted: true,
       performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,

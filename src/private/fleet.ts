@@ -1,10 +1,12 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { BootSignal } from './boot';
 import { suppressNag } from './nag';
 
 /** Internal: what the fleet tier needs. */
@@ -23,14 +25,21 @@ export interface DashboardFleetProps {
   readonly desiredCapacity?: number;
   readonly scaleOutCpuPercent: number;
   readonly scaleInCpuPercent: number;
-  readonly healthCheckGracePeriod: Duration;
-  readonly userData: ec2.UserData;
+  /**
+   * How long a new instance has to boot and answer on /pi/version: the health check grace
+   * period, the signal timeout of creation and rollouts, and the boot script's own deadline.
+   */
+  readonly bootBudget: Duration;
+  /** Renders the user data; given where the instance reports the outcome of its boot. */
+  readonly userData: (signal: BootSignal) => ec2.UserData;
   readonly notificationTopic?: sns.ITopic;
 }
 
 /**
  * The dashboard instances: a launch template (IMDSv2, encrypted root volume, SSM access) and an
- * Auto Scaling group across every private subnet with CPU step scaling.
+ * Auto Scaling group across every private subnet with CPU step scaling. Each new instance tells
+ * CloudFormation whether the dashboard came up within the boot budget; stack creation and
+ * rolling updates wait for those signals, so a bad image or boot change rolls back.
  */
 export class DashboardFleet extends Construct {
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
@@ -54,6 +63,12 @@ export class DashboardFleet extends Construct {
       description: 'Panintelligence dashboard instances',
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
+    // The boot script reports its outcome to this stack, and to no other.
+    const stackId = Stack.of(this).stackId;
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['cloudformation:SignalResource'],
+      resources: [stackId],
+    }));
     suppressNag(this.role, [{
       id: 'AwsSolutions-IAM4',
       reason: 'AmazonSSMManagedInstanceCore is the maintained policy for Session Manager, the only way into the instances.',
@@ -66,7 +81,12 @@ export class DashboardFleet extends Construct {
       cpuCredits: props.cpuCredits,
       role: this.role,
       securityGroup: this.securityGroup,
-      userData: props.userData,
+      userData: props.userData({
+        stackId,
+        // The group is made below; its logical id is read at synthesis.
+        logicalId: Lazy.string({ produce: () => (this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).logicalId }),
+        budget: props.bootBudget,
+      }),
       keyPair: props.keyPair,
       requireImdsv2: true,
       httpPutResponseHopLimit: 1,
@@ -90,14 +110,18 @@ export class DashboardFleet extends Construct {
       desiredCapacity: props.desiredCapacity,
       healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
-        gracePeriod: props.healthCheckGracePeriod,
+        gracePeriod: props.bootBudget,
       }),
-      defaultInstanceWarmup: props.healthCheckGracePeriod,
-      // A new launch template version (e.g. a new AMI) replaces instances one at a time.
+      defaultInstanceWarmup: props.bootBudget,
+      // Stack creation waits until every initial instance reports that the dashboard answers.
+      signals: autoscaling.Signals.waitForAll({ timeout: props.bootBudget }),
+      // A new launch template version (e.g. a new AMI) replaces instances one at a time, each
+      // only after the previous one reported healthy; a failure or silence rolls the update back.
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         maxBatchSize: 1,
         minInstancesInService: minInstancesInService(props.minCapacity, props.maxCapacity),
-        pauseTime: props.healthCheckGracePeriod,
+        waitOnResourceSignals: true,
+        pauseTime: props.bootBudget,
       }),
       notifications: props.notificationTopic ? [{ topic: props.notificationTopic }] : undefined,
       // Fleet size on the CloudWatch dashboard; group metrics cost nothing.
@@ -117,14 +141,29 @@ export class DashboardFleet extends Construct {
       statistic: cloudwatch.Stats.AVERAGE,
       period: Duration.minutes(5),
     });
-    this.autoScalingGroup.scaleOnMetric('CpuStepScaling', {
-      metric: cpu,
-      adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-      scalingSteps: [
-        { upper: props.scaleInCpuPercent, change: -1 },
-        { lower: props.scaleOutCpuPercent, change: +1 },
-      ],
-    });
+    // Built from its parts rather than with scaleOnMetric, whose StepScalingPolicy passes the
+    // deprecated `cooldown` and makes every synth print a deprecation warning.
+    const scale = (name: string, change: number, threshold: number, comparisonOperator: cloudwatch.ComparisonOperator, description: string) => {
+      const action = new autoscaling.StepScalingAction(this, `${name}Policy`, {
+        autoScalingGroup: this.autoScalingGroup,
+        adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+        metricAggregationType: autoscaling.MetricAggregationType.AVERAGE,
+      });
+      // Bounds are relative to the alarm threshold: the whole range on the alarm's side of it.
+      action.addAdjustment(change > 0 ? { lowerBound: 0, adjustment: change } : { upperBound: 0, adjustment: change });
+      const alarm = new cloudwatch.Alarm(this, `${name}Alarm`, {
+        metric: cpu,
+        threshold,
+        comparisonOperator,
+        evaluationPeriods: 1,
+        alarmDescription: description,
+      });
+      alarm.addAlarmAction(new cloudwatchActions.AutoScalingAction(action));
+    };
+    scale('CpuScaleOut', +1, props.scaleOutCpuPercent, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      `Adds a dashboard instance when the average CPU is at or above ${props.scaleOutCpuPercent} %`);
+    scale('CpuScaleIn', -1, props.scaleInCpuPercent, cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+      `Removes a dashboard instance when the average CPU is at or below ${props.scaleInCpuPercent} %`);
   }
 }
 

@@ -6,6 +6,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { suppressNag } from './nag';
+import { onePerZone } from './network';
 
 /** The dashboard's HTTP port on each instance. */
 export const APP_PORT = 8224;
@@ -20,6 +21,7 @@ export interface DashboardLoadBalancerProps {
   readonly sslPolicy: elbv2.SslPolicy;
   readonly healthCheckPath: string;
   readonly accessLogsEnabled: boolean;
+  readonly idleTimeout: Duration;
 }
 
 /**
@@ -53,10 +55,12 @@ export class DashboardLoadBalancer extends Construct {
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets,
+      // A load balancer takes at most one subnet per zone.
+      vpcSubnets: onePerZone(props.vpcSubnets),
       internetFacing: true,
       securityGroup,
       dropInvalidHeaderFields: true,
+      idleTimeout: props.idleTimeout,
     });
     if (!props.accessLogsEnabled) {
       suppressNag(this.loadBalancer, [{

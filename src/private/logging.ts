@@ -32,7 +32,8 @@ export function createLogGroup(scope: Construct, id: string, options: LogGroupOp
 
 /**
  * A bucket for access logs (S3 server access logs, load balancer access logs) that expires them
- * after `retention`. SSE-S3, because neither log delivery supports SSE-KMS. Internal.
+ * after `retention`. SSE-S3, because neither log delivery supports SSE-KMS. With `DESTROY` its
+ * objects are deleted with it (a bucket that holds objects cannot be deleted). Internal.
  */
 export function createLogBucket(
   scope: Construct, id: string, retention: Duration, removalPolicy: RemovalPolicy = DEFAULTS.statefulRemovalPolicy,
@@ -43,6 +44,7 @@ export function createLogBucket(
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     removalPolicy,
+    autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     lifecycleRules: [{ expiration: retention, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
   });
   suppressNag(bucket, [{

@@ -68,7 +68,8 @@ export class DashboardNetwork extends Construct {
       this.secretsManagerEndpoint = new ec2.InterfaceVpcEndpoint(this, 'SecretsManagerEndpoint', {
         vpc: this.vpc,
         service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-        subnets: this.fleetSubnets,
+        // An interface endpoint takes one subnet per zone, whatever the fleet's selection.
+        subnets: onePerZone(this.fleetSubnets),
         privateDnsEnabled: true,
         // Callers are allowed one by one (fleet, rotation function), not the whole VPC CIDR.
         open: false,
@@ -80,4 +81,17 @@ export class DashboardNetwork extends Construct {
   public allowSecretsManagerFrom(peer: ec2.IConnectable): void {
     this.secretsManagerEndpoint?.connections.allowDefaultPortFrom(peer, 'Secrets Manager API over the interface endpoint');
   }
+}
+
+/**
+ * `selection` narrowed to one subnet per Availability Zone, for resources that allow only one
+ * per zone (EFS mount targets, interface endpoints, load balancers). The filter list is copied:
+ * aws-cdk-lib appends to it when it selects, which would narrow the caller's selection too.
+ */
+export function onePerZone(selection: ec2.SubnetSelection): ec2.SubnetSelection {
+  return {
+    ...selection,
+    subnetFilters: selection.subnetFilters ? [...selection.subnetFilters] : undefined,
+    onePerAz: true,
+  };
 }

@@ -4,7 +4,7 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aws, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -18,9 +18,14 @@ export const DATABASE_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:12345678901
 export const LICENCE_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:123456789012:secret:DashboardLicence-GhIjKl`;
 export const PUBLIC_HOST = 'Dashb-Alb-1A2B3C4D5E6F-1234567890.eu-west-2.elb.amazonaws.com';
 
+export const STACK_ID = `arn:aws:cloudformation:${REGION}:123456789012:stack/Dashboard/0a1b2c3d-4e5f-6789-abcd-ef0123456789`;
+export const SIGNAL_RESOURCE = 'DashboardFleetAutoScalingGroupASGA6EDCFC3';
+
 export interface RenderOptions {
   readonly withLicence?: boolean;
   readonly schemaName?: string;
+  /** Render the signal settings (as the construct does), with this boot budget. */
+  readonly bootBudget?: Duration;
 }
 
 /**
@@ -39,6 +44,11 @@ export function renderUserDataText(options: RenderOptions = {}): string {
     licenceSecretArn: options.withLicence === false ? undefined : licence.secretArn,
     publicHost: loadBalancer.attrDnsName,
     schemaName: options.schemaName,
+    signal: options.bootBudget ? {
+      stackId: Aws.STACK_ID,
+      logicalId: Lazy.string({ produce: () => SIGNAL_RESOURCE }),
+      budget: options.bootBudget,
+    } : undefined,
   };
   const values: Record<string, string> = {
     [stack.resolve(fileSystem.ref).Ref]: FILE_SYSTEM_ID,
@@ -46,6 +56,7 @@ export function renderUserDataText(options: RenderOptions = {}): string {
     [stack.resolve(licence.secretArn).Ref]: LICENCE_SECRET_ARN,
     'AWS::Region': REGION,
     'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::StackId': STACK_ID,
   };
   const resolved = stack.resolve(renderDashboardUserData(bootOptions).render());
   return resolveJoin(resolved, (part) => {
@@ -75,7 +86,7 @@ function resolveJoin(resolved: any, valueOf: (part: any) => string): string {
 /** The lines between `<<'DELIMITER'` and `DELIMITER` in the rendered user data. */
 export function heredocBody(userData: string, delimiter: string): string {
   const lines = userData.split('\n');
-  const start = lines.findIndex((line) => line.endsWith(`<<'${delimiter}'`));
+  const start = lines.findIndex((line) => line.endsWith(`<<'${delimiter}'`) || line.includes(`<<'${delimiter}' `));
   const end = lines.indexOf(delimiter, start + 1);
   if (start < 0 || end < 0) {
     throw new Error(`no heredoc ${delimiter} in the user data`);
@@ -97,10 +108,30 @@ export function writeExecutable(file: string, content: string) {
   fs.writeFileSync(file, content, { mode: 0o755 });
 }
 
+/** The boot helper as the user data installs it: its heredoc decoded by the same pipeline. */
+export function renderedHelper(userData: string): string {
+  const line = userData.split('\n').find((l) => l.includes("<<'PI_BOOT_HELPER'"));
+  expectLine(line, "base64 -d <<'PI_BOOT_HELPER' | gunzip >/usr/local/sbin/panintelligence-boot");
+  const decoded = spawnSync('bash', ['-c', 'set -o pipefail; base64 -d | gunzip'], {
+    input: heredocBody(userData, 'PI_BOOT_HELPER'),
+    encoding: 'utf-8',
+  });
+  if (decoded.status !== 0) {
+    throw new Error(`the helper does not decode: ${decoded.stderr}`);
+  }
+  return decoded.stdout;
+}
+
+function expectLine(actual: string | undefined, expected: string) {
+  if (actual !== expected) {
+    throw new Error(`expected the line ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
 /** Writes the boot helper as the user data installs it (comment lines removed) into dir. */
 export function installRenderedHelper(dir: string, options: RenderOptions = {}): string {
   const helper = path.join(dir, 'panintelligence-boot');
-  writeExecutable(helper, heredocBody(renderUserDataText(options), 'PI_BOOT_HELPER'));
+  writeExecutable(helper, renderedHelper(renderUserDataText(options)));
   return helper;
 }
 

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BOOT_SRC_DIR, heredocBody, makeTempDir, renderUserDataText, run, shellcheck } from './harness';
+import { Duration } from 'aws-cdk-lib';
+import { BOOT_SRC_DIR, makeTempDir, renderedHelper, renderUserDataText, run, shellcheck } from './harness';
 
 // shellcheck at --severity=style reports everything it finds by default (error, warning, info
 // and style); any finding fails.
@@ -25,13 +26,13 @@ describe('shellcheck', () => {
     ['without a licence', false],
   ])('the rendered user data is clean (%s)', (_, withLicence) => {
     const file = path.join(dir, `user-data-${withLicence}.sh`);
-    fs.writeFileSync(file, renderUserDataText({ withLicence }));
+    fs.writeFileSync(file, renderUserDataText({ withLicence, bootBudget: Duration.minutes(10) }));
     expect(shellcheck(file)).toBe('');
   });
 
   test('the boot helper as rendered (comment lines removed) is clean', () => {
     const file = path.join(dir, 'panintelligence-boot');
-    fs.writeFileSync(file, heredocBody(renderUserDataText(), 'PI_BOOT_HELPER'));
+    fs.writeFileSync(file, renderedHelper(renderUserDataText()));
     expect(shellcheck(file)).toBe('');
   });
 });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
   BOOT_SRC_DIR,
@@ -11,6 +11,9 @@ import {
   PUBLIC_HOST,
   REGION,
   renderUserDataText,
+  renderedHelper,
+  SIGNAL_RESOURCE,
+  STACK_ID,
 } from './harness';
 import { renderDashboardUserData, USER_DATA_MAX_BYTES } from '../../src/private/boot';
 
@@ -33,9 +36,34 @@ describe('renderDashboardUserData', () => {
       `PI_CDK_LICENCE_SECRET_ARN=${LICENCE_SECRET_ARN}`,
       `PI_CDK_PUBLIC_HOST=${PUBLIC_HOST}`,
       'PI_CDK_SCHEMA_NAME=dashboard',
+      'PI_CDK_STACK_ID=',
+      'PI_CDK_SIGNAL_RESOURCE=',
+      'PI_CDK_BOOT_BUDGET=',
+      'PI_CDK_BOOT_RESERVE=',
       '',
     ].join('\n'));
     expect(text).toContain('chmod 0600 /etc/panintelligence/cdk.env\n');
+  });
+
+  test('writes where to signal and the boot budget when asked to signal', () => {
+    const config = heredocBody(renderUserDataText({ bootBudget: Duration.minutes(12) }), 'PI_CDK_ENV');
+    expect(config.split('\n').slice(-5)).toEqual([
+      `PI_CDK_STACK_ID=${STACK_ID}`,
+      `PI_CDK_SIGNAL_RESOURCE=${SIGNAL_RESOURCE}`,
+      'PI_CDK_BOOT_BUDGET=720',
+      'PI_CDK_BOOT_RESERVE=90',
+      '',
+    ]);
+  });
+
+  test.each([
+    ['shorter than the reserve plus two minutes', Duration.seconds(209)],
+    ['not whole seconds', Duration.millis(300_500)],
+  ])('refuses a boot budget %s', (_, budget) => {
+    expect(() => renderDashboardUserData({
+      ...baseOptions,
+      signal: { stackId: 'arn:aws:cloudformation:eu-west-2:123456789012:stack/S/x', logicalId: 'Asg', budget },
+    })).toThrow(/signal\.budget must be a whole number of seconds, at least 210/);
   });
 
   test('leaves the licence ARN empty when there is no licence secret', () => {
@@ -48,8 +76,10 @@ describe('renderDashboardUserData', () => {
     const text = renderUserDataText();
     const source = fs.readFileSync(path.join(BOOT_SRC_DIR, 'panintelligence-boot.sh'), 'utf-8');
     const expected = source.split('\n').filter((line, i) => i === 0 || !line.trim().startsWith('#')).join('\n');
-    expect(heredocBody(text, 'PI_BOOT_HELPER')).toBe(expected.trimEnd() + '\n');
-    expect(text).toContain("cat >/usr/local/sbin/panintelligence-boot <<'PI_BOOT_HELPER'\n");
+    expect(renderedHelper(text)).toBe(expected.trimEnd() + '\n');
+    expect(text).toContain("base64 -d <<'PI_BOOT_HELPER' | gunzip >/usr/local/sbin/panintelligence-boot\n");
+    // Packed: only base64 lines between the delimiters.
+    expect(heredocBody(text, 'PI_BOOT_HELPER').trimEnd().split('\n').every((line) => /^[A-Za-z0-9+/=]{1,76}$/.test(line))).toBe(true);
     expect(text).toContain('\nchmod 0755 /usr/local/sbin/panintelligence-boot\n');
   });
 
@@ -65,6 +95,8 @@ describe('renderDashboardUserData', () => {
       '"$boot" install-units',
       'systemctl start panintelligence-config.service',
       'systemctl restart --no-block panintelligence.service',
+      '"$boot" signal\n',
+      'panintelligence first boot: done',
     ].map((step) => text.indexOf(step));
     expect(steps.every((index) => index > 0)).toBe(true);
     expect([...steps].sort((a, b) => a - b)).toEqual(steps);
@@ -74,6 +106,7 @@ describe('renderDashboardUserData', () => {
   test('stays within the EC2 user data limit with long values', () => {
     const long = 'x'.repeat(200);
     const userData = renderDashboardUserData({
+      signal: { stackId: `arn:aws-us-gov:cloudformation:us-gov-west-1:123456789012:stack/${'s'.repeat(128)}/0a1b2c3d-4e5f-6789-abcd-ef0123456789`, logicalId: 'l'.repeat(255), budget: Duration.hours(1) },
       fileSystemId: 'fs-0123456789abcdef0',
       databaseSecretArn: `arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:${long}-AbCdEf`,
       licenceSecretArn: `arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:${long}-GhIjKl`,

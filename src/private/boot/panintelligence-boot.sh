@@ -7,6 +7,12 @@
 #   share-dirs     seed the shared data directories on EFS and bind them over the local ones
 #   install-units  install the per-boot unit that runs `configure` before the dashboard
 #   configure      rewrite the env files from Secrets Manager (every boot, before the dashboard)
+#   signal         wait for the dashboard to answer, then tell CloudFormation SUCCESS or FAILURE
+#   signal-failure tell CloudFormation FAILURE (first boot failed), unless a signal was sent
+#
+# Boot budget: while the instance is younger than PI_CDK_BOOT_BUDGET seconds, every retry loop
+# stops at budget - PI_CDK_BOOT_RESERVE seconds after the kernel started, so the script gives up
+# and signals failure before the Auto Scaling group and CloudFormation stop waiting for it.
 #
 # Every path can be overridden through the environment so that the logic can be exercised in a
 # scratch directory. Secret values are never printed, logged or passed on a command line.
@@ -22,6 +28,13 @@ FSTAB=${PI_FSTAB:-/etc/fstab}
 SYSTEMD_DIR=${PI_SYSTEMD_DIR:-/etc/systemd/system}
 OWNER=${PI_OWNER:-pi-user:pi-group}
 RETRY_DELAY=${PI_RETRY_DELAY:-2}
+IMDS=${PI_IMDS_URL:-http://169.254.169.254}
+RUN_DIR=${PI_RUN_DIR:-/run/panintelligence}
+HEALTH_URL=${PI_HEALTH_URL:-http://127.0.0.1:8224/pi/version}
+HEALTH_INTERVAL=${PI_HEALTH_INTERVAL:-10}
+UPTIME_FILE=${PI_UPTIME_FILE:-/proc/uptime}
+# Epoch second at which the boot gives up (empty: no deadline); set by read_config.
+DEADLINE=${PI_BOOT_DEADLINE:-}
 # Shared by every instance; logs/ stays local. The sync function writes into the same
 # directories under <file system root>/var/panintelligence/.
 SHARED_DIRS=(images themes excel svg keys)
@@ -30,13 +43,30 @@ SHARED_ROOT=$EFS_MOUNT/var/panintelligence
 log() { echo "panintelligence-boot: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# retry TRIES COMMAND...: run COMMAND until it succeeds, backing off exponentially (max 60 s).
+# remaining [CAP]: seconds left before the deadline (at least 0), at most CAP.
+remaining() {
+  local cap=${1:-86400} left
+  if [[ -z $DEADLINE ]]; then
+    echo "$cap"
+    return
+  fi
+  left=$((DEADLINE - $(date +%s)))
+  ((left < 0)) && left=0
+  echo $((left < cap ? left : cap))
+}
+
+# retry TRIES COMMAND...: run COMMAND until it succeeds, backing off exponentially (max 60 s),
+# and never sleeping past the deadline.
 # Bash ignores `set -e` inside a command that is tested, so retried functions chain with &&.
 retry() {
   local tries=$1 delay=$RETRY_DELAY attempt=1
   shift
   until "$@"; do
     if ((attempt >= tries)); then
+      return 1
+    fi
+    if (($(remaining) <= delay)); then
+      log "attempt $attempt of $tries failed (${1##*/}); giving up: the boot budget is spent"
       return 1
     fi
     log "attempt $attempt of $tries failed (${1##*/}); retrying in ${delay}s"
@@ -50,7 +80,7 @@ retry() {
 read_config() {
   [[ -r $CONFIG ]] || die "cannot read $CONFIG"
   REGION='' URL_SUFFIX='' FILE_SYSTEM_ID='' DATABASE_SECRET_ARN='' LICENCE_SECRET_ARN=''
-  PUBLIC_HOST='' SCHEMA_NAME=''
+  PUBLIC_HOST='' SCHEMA_NAME='' STACK_ID='' SIGNAL_RESOURCE='' BOOT_BUDGET='' BOOT_RESERVE=''
   local line value
   while IFS= read -r line || [[ -n $line ]]; do
     value=${line#*=}
@@ -62,27 +92,48 @@ read_config() {
       PI_CDK_LICENCE_SECRET_ARN) LICENCE_SECRET_ARN=$value ;;
       PI_CDK_PUBLIC_HOST) PUBLIC_HOST=$value ;;
       PI_CDK_SCHEMA_NAME) SCHEMA_NAME=$value ;;
+      PI_CDK_STACK_ID) STACK_ID=$value ;;
+      PI_CDK_SIGNAL_RESOURCE) SIGNAL_RESOURCE=$value ;;
+      PI_CDK_BOOT_BUDGET) BOOT_BUDGET=$value ;;
+      PI_CDK_BOOT_RESERVE) BOOT_RESERVE=$value ;;
       *) ;;
     esac
   done <"$CONFIG"
   URL_SUFFIX=${URL_SUFFIX:-amazonaws.com}
   SCHEMA_NAME=${SCHEMA_NAME:-dashboard}
+  set_deadline
   if [[ -z $REGION ]]; then
     REGION=$(retry 5 imds_region) || die "no region in $CONFIG and none from instance metadata"
   fi
 }
 
-# IMDSv2 only (the launch template requires tokens).
-imds_region() {
+# The boot's deadline counts from the kernel's start (a few seconds after the launch); it binds
+# only while the instance is within its boot budget, so a later restart retries fully.
+set_deadline() {
+  [[ -z ${PI_BOOT_DEADLINE:-} ]] || return 0
+  DEADLINE=''
+  [[ $BOOT_BUDGET =~ ^[0-9]+$ ]] || return 0
+  local uptime now
+  uptime=$(cut -d. -f1 "$UPTIME_FILE")
+  now=$(date +%s)
+  if ((uptime < BOOT_BUDGET)); then
+    DEADLINE=$((now - uptime + BOOT_BUDGET - ${BOOT_RESERVE:-0}))
+  fi
+}
+
+# imds PATH: IMDSv2 only (the launch template requires tokens).
+imds() {
   local token
-  token=$(curl -fsS -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
-    http://169.254.169.254/latest/api/token) &&
-    curl -fsS -m 5 -H "X-aws-ec2-metadata-token: $token" \
-      http://169.254.169.254/latest/meta-data/placement/region
+  token=$(curl -fsS -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$IMDS/latest/api/token") &&
+    curl -fsS -m 5 -H "X-aws-ec2-metadata-token: $token" "$IMDS/latest/meta-data/$1"
+}
+
+imds_region() {
+  imds placement/region
 }
 
 apt_install() {
-  local apt=(apt-get -q -y -o DPkg::Lock::Timeout=300)
+  local apt=(apt-get -q -y -o "DPkg::Lock::Timeout=$(remaining 300)")
   DEBIAN_FRONTEND=noninteractive "${apt[@]}" update >&2 &&
     DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$@" >&2
 }
@@ -159,7 +210,7 @@ share_dirs() {
   local dir
   # Instances booting together take turns (NFSv4 supports the lock).
   exec 9>"$SHARED_ROOT/.seed.lock"
-  flock -w 900 9 || die "timed out waiting for $SHARED_ROOT/.seed.lock"
+  flock -w "$(remaining 900)" 9 || die "timed out waiting for $SHARED_ROOT/.seed.lock"
   for dir in "${SHARED_DIRS[@]}"; do
     seed_dir "$dir"
   done
@@ -176,7 +227,12 @@ share_dirs() {
 }
 
 install_units() {
-  local mounts=$EFS_MOUNT dir
+  local mounts=$EFS_MOUNT dir timeout=20min
+  # The first boot waits for this unit: it must not outlast the boot budget.
+  if [[ -r $CONFIG ]]; then
+    read_config
+    [[ -z $BOOT_BUDGET ]] || timeout=${BOOT_BUDGET}s
+  fi
   for dir in "${SHARED_DIRS[@]}"; do
     mounts+=" $PI_ROOT/$dir"
   done
@@ -192,7 +248,7 @@ Before=panintelligence.service
 [Service]
 Type=oneshot
 ExecStart=/usr/local/sbin/panintelligence-boot configure
-TimeoutStartSec=20min
+TimeoutStartSec=$timeout
 
 [Install]
 RequiredBy=panintelligence.service
@@ -360,13 +416,75 @@ configure() {
   log "wrote $PI_ROOT/dashboard.env and $PI_ROOT/scheduler.env"
 }
 
+app_answers() {
+  [[ $(curl -sS -m 5 -o /dev/null -w '%{http_code}' "$HEALTH_URL" 2>/dev/null) == 200 ]]
+}
+
+# Polls the dashboard until it answers 200, or until the deadline.
+wait_for_app() {
+  until app_answers; do
+    if (($(remaining) <= HEALTH_INTERVAL)); then
+      return 1
+    fi
+    sleep "$HEALTH_INTERVAL"
+  done
+}
+
+# send_signal STATUS: tells CloudFormation how the first boot went, once per boot.
+send_signal() {
+  local status=$1 instance
+  if [[ -e $RUN_DIR/signalled ]]; then
+    log "already signalled $(<"$RUN_DIR/signalled")"
+    return 0
+  fi
+  # Spend the reserve kept for the signal: the deadline no longer applies.
+  local DEADLINE=''
+  if ! command -v aws >/dev/null; then
+    retry 2 install_aws_cli || die "cannot install the AWS CLI to signal $status"
+  fi
+  instance=$(retry 3 imds instance-id) || die "no instance id from instance metadata: cannot signal $status"
+  if retry 3 aws --region "$REGION" cloudformation signal-resource --stack-name "$STACK_ID" \
+    --logical-resource-id "$SIGNAL_RESOURCE" --unique-id "$instance" --status "$status" >&2; then
+    mkdir -p "$RUN_DIR"
+    echo "$status" >"$RUN_DIR/signalled"
+    log "signalled $status for $instance to $SIGNAL_RESOURCE"
+  else
+    # Expected when no creation or rollout waits for this instance (e.g. a scale-out).
+    log "could not signal $status for $instance to $SIGNAL_RESOURCE (nothing may be waiting)"
+  fi
+}
+
+signal() {
+  read_config
+  if [[ -z $STACK_ID || -z $SIGNAL_RESOURCE ]]; then
+    log "no stack to signal in $CONFIG"
+    return 0
+  fi
+  if wait_for_app; then
+    send_signal SUCCESS
+  else
+    log "ERROR: the dashboard did not answer 200 on $HEALTH_URL within the boot budget"
+    send_signal FAILURE
+    return 1
+  fi
+}
+
+signal_failure() {
+  read_config
+  if [[ -n $STACK_ID && -n $SIGNAL_RESOURCE ]]; then
+    send_signal FAILURE
+  fi
+}
+
 case ${1:-} in
   mount-efs) mount_efs ;;
   share-dirs) share_dirs ;;
   install-units) install_units ;;
   configure) configure ;;
+  signal) signal ;;
+  signal-failure) signal_failure ;;
   *)
-    echo "usage: ${0##*/} mount-efs|share-dirs|install-units|configure" >&2
+    echo "usage: ${0##*/} mount-efs|share-dirs|install-units|configure|signal|signal-failure" >&2
     exit 2
     ;;
 esac

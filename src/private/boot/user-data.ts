@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, Token } from 'aws-cdk-lib';
+import * as zlib from 'zlib';
+import { Aws, Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { InternalError, ValidationError } from '../validation';
 
@@ -15,6 +16,26 @@ export const USER_DATA_MAX_BYTES = 16 * 1024;
 const RENDERED_FILES_MARKER = '# @@RENDERED_FILES@@';
 const CONFIG_DELIMITER = 'PI_CDK_ENV';
 const HELPER_DELIMITER = 'PI_BOOT_HELPER';
+
+/**
+ * Part of the boot budget the boot script keeps for itself after giving up: time between the
+ * instance's launch and its kernel's start (the script measures from the latter), plus the
+ * retries of the signal. The script gives up this long before the group would.
+ */
+export const BOOT_SIGNAL_RESERVE = Duration.seconds(90);
+
+/** Where a new instance reports whether the dashboard came up (CloudFormation resource signal). */
+export interface BootSignal {
+  /** Stack (its id, or name) that holds the Auto Scaling group. */
+  readonly stackId: string;
+  /** Logical id of the Auto Scaling group in that stack. */
+  readonly logicalId: string;
+  /**
+   * How long the instance has from its launch until the group stops waiting for it. The script
+   * gives up and signals failure `BOOT_SIGNAL_RESERVE` before that.
+   */
+  readonly budget: Duration;
+}
 
 /** Values the instance boot needs; each may be a token. */
 export interface DashboardBootOptions {
@@ -40,6 +61,11 @@ export interface DashboardBootOptions {
    * @default 'dashboard'
    */
   readonly schemaName?: string;
+  /**
+   * Where to report the outcome of the first boot, and the boot budget.
+   * @default - no signal is sent; the boot steps keep their retry counts without a deadline
+   */
+  readonly signal?: BootSignal;
 }
 
 /**
@@ -56,6 +82,10 @@ export function renderDashboardUserData(options: DashboardBootOptions): ec2.User
     ['PI_CDK_LICENCE_SECRET_ARN', options.licenceSecretArn ?? '', 'licenceSecretArn', false],
     ['PI_CDK_PUBLIC_HOST', options.publicHost, 'publicHost', true],
     ['PI_CDK_SCHEMA_NAME', options.schemaName ?? 'dashboard', 'schemaName', true],
+    ['PI_CDK_STACK_ID', options.signal?.stackId ?? '', 'signal.stackId', options.signal !== undefined],
+    ['PI_CDK_SIGNAL_RESOURCE', options.signal?.logicalId ?? '', 'signal.logicalId', options.signal !== undefined],
+    ['PI_CDK_BOOT_BUDGET', options.signal ? `${bootBudgetSeconds(options.signal.budget)}` : '', 'signal.budget', false],
+    ['PI_CDK_BOOT_RESERVE', options.signal ? `${BOOT_SIGNAL_RESERVE.toSeconds()}` : '', 'BOOT_SIGNAL_RESERVE', false],
   ];
   for (const [, value, option, required] of config) {
     checkOption(option, value, required);
@@ -65,10 +95,7 @@ export function renderDashboardUserData(options: DashboardBootOptions): ec2.User
     throw new ValidationError('renderDashboardUserData', [`schemaName must be letters, digits and underscores; got ${JSON.stringify(schemaName)}`]);
   }
 
-  const helper = withoutCommentLines(readBootFile('panintelligence-boot.sh'));
-  if (helper.split('\n').includes(HELPER_DELIMITER)) {
-    throw new InternalError(`panintelligence-boot.sh must not contain a line '${HELPER_DELIMITER}'`);
-  }
+  const helper = packHelper(withoutCommentLines(readBootFile('panintelligence-boot.sh')));
 
   const firstBoot = readBootFile('user-data.sh').split('\n');
   const marker = firstBoot.indexOf(RENDERED_FILES_MARKER);
@@ -88,16 +115,35 @@ export function renderDashboardUserData(options: DashboardBootOptions): ec2.User
     ...config.map(([key, value]) => `${key}=${value}`),
     CONFIG_DELIMITER,
     `chmod 0600 ${BOOT_CONFIG_PATH}`,
-    '# The boot helper: boot/panintelligence-boot.sh of @panintelligence/cdk-dashboard, whose',
-    '# comment lines are left out here to stay within the 16 KB user data limit.',
-    `cat >${BOOT_HELPER_PATH} <<'${HELPER_DELIMITER}'`,
-    helper.trimEnd(),
+    '# The boot helper: boot/panintelligence-boot.sh of @panintelligence/cdk-dashboard without',
+    '# its comment lines, gzipped and base64-encoded to stay within the 16 KB user data limit.',
+    `base64 -d <<'${HELPER_DELIMITER}' | gunzip >${BOOT_HELPER_PATH}`,
+    helper,
     HELPER_DELIMITER,
     `chmod 0755 ${BOOT_HELPER_PATH}`,
     '# ---- End of rendered files ----',
     ...firstBoot.slice(marker + 1),
   );
   return userData;
+}
+
+/** The budget in whole seconds; the script needs time to work after keeping its reserve. */
+function bootBudgetSeconds(budget: Duration): number {
+  if (budget.isUnresolved()) {
+    throw new InternalError('signal.budget must be a concrete duration: the boot script counts it down on the instance');
+  }
+  const seconds = budget.toSeconds({ integral: false });
+  const minimum = BOOT_SIGNAL_RESERVE.toSeconds() + 120;
+  if (!Number.isInteger(seconds) || seconds < minimum) {
+    throw new InternalError(`signal.budget must be a whole number of seconds, at least ${minimum} (got ${budget.toHumanString()})`);
+  }
+  return seconds;
+}
+
+/** gzip (deterministic: no name, no time) then base64 in 76-column lines. */
+function packHelper(script: string): string {
+  const packed = zlib.gzipSync(Buffer.from(script.trimEnd() + '\n', 'utf-8'), { level: 9 }).toString('base64');
+  return packed.match(/.{1,76}/g)!.join('\n');
 }
 
 function readBootFile(name: string): string {
