@@ -24,6 +24,7 @@ import { DashboardLoadBalancer } from './load-balancer';
 import { createLogBucket } from './logging';
 import { DashboardAlarmOptions, DashboardMonitoring } from './monitoring';
 import { DashboardNetwork } from './network';
+import { rememberProps } from './private/dashboard-props';
 import { DEFAULTS } from './private/defaults';
 
 /**
@@ -385,6 +386,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     // whatever the app's own feature flags say.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     validateProps(this, props);
+    rememberProps(this, props);
 
     const removalPolicy = props.removalPolicy;
     const logRetention = props.logRetention ?? DEFAULTS.logRetention;
