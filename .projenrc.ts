@@ -1,4 +1,6 @@
 import { awscdk, DependencyType, javascript } from 'projen';
+import { addCostTableTask } from './projenrc/cost';
+import { addPythonTasks } from './projenrc/python';
 
 // The floor of aws-cdk-lib that users need, and the exact version we build and test with.
 // 2.276.0 is the first release on which cdk-nag 3 runs as a policy-validation plugin, so our
@@ -121,14 +123,8 @@ project.addTask('docs:suppressions', {
 project.compileTask.exec('mkdir -p lib/boot && cp src/boot/*.sh lib/boot/');
 // End of the boot script block.
 
-// Cost table: regenerate the cost estimate section of README.md (between the
-// `<!-- cost-table:start -->` and `<!-- cost-table:end -->` markers, appended if missing)
-// from the price table in src/cost.ts, and print it. test/cost.test.ts fails when the
-// README's section is stale.
-project.addTask('cost:table', {
-  description: 'Regenerate the cost estimate table in README.md from src/cost.ts',
-  exec: "ts-node --transpile-only --project tsconfig.dev.json -e \"process.stdout.write(require('./src/cost').writeCostTable('README.md') + '\\n')\"",
-});
+// Cost table: the README's cost section, generated from the cost estimate (projenrc/cost.ts).
+addCostTableTask(project);
 // End of the cost table block.
 
 // File sync: `npx projen bench` copies a 1 GiB object from a local S3 server through the
@@ -147,36 +143,8 @@ project.npmignore?.exclude('/bench/');
 // allows, the README's Python is rosetta's translation of its TypeScript, the integration test
 // snapshots are verified, and the API is compared with the last release.
 //
-// README Python examples: after compile (jsii puts README.md into .jsii), `docs:python` compiles
-// every TypeScript example of the README with jsii-rosetta in strict mode (a snippet that does not
-// compile fails the build), keeps the translations in .jsii.tabl.json (rosetta reuses them while
-// the snippet and the types it uses are unchanged), and writes each Python translation between
-// the `<!-- python:start -->` / `<!-- python:end -->` markers after its TypeScript example.
-// test/readme.test.ts fails when README.md and the translations disagree; CI's `git diff` fails
-// when the build changed README.md.
-project.addDevDeps('jsii-reflect@^1.140.0');
-project.gitignore.exclude('/.jsii.tabl.json');
-const docsPython = project.addTask('docs:python', {
-  description: "Compile the README's TypeScript examples with jsii-rosetta --strict and write their Python translations into README.md",
-});
-docsPython.exec('jsii-rosetta extract --strict .');
-docsPython.exec('ts-node --transpile-only --project tsconfig.dev.json scripts/readme-python.ts');
-project.postCompileTask.spawn(docsPython);
-
-// Python without PyPI: projen's `package:python` (kept for the release workflow) needs pip to
-// install build tools from PyPI. This route generates the sources with jsii-pacmak, builds the
-// sdist and wheel with Debian's python3-build/-wheel/-setuptools and twine, byte-compiles the
-// sources, and inspects the result (scripts/check-python-package.py). It needs the .jsii and the
-// rosetta tablet from the build: every README example must have its Python translation.
-const pythonOffline = project.addTask('package:python:offline', {
-  description: 'Build and check the Python sdist and wheel with Debian\'s Python tools, without PyPI (after compile)',
-});
-pythonOffline.exec('rm -rf dist/python-src dist/python');
-pythonOffline.exec('jsii-pacmak --target python --code-only --outdir dist/python-src --rosetta-unknown-snippets fail --no-npmignore');
-pythonOffline.exec('/usr/bin/python3 -m build --no-isolation --skip-dependency-check --outdir dist/python dist/python-src/python');
-pythonOffline.exec('/usr/bin/python3 -m compileall -q dist/python-src/python/src');
-pythonOffline.exec('twine check --strict dist/python/*');
-pythonOffline.exec('/usr/bin/python3 scripts/check-python-package.py .jsii dist/python-src/python dist/python');
+// README Python examples, the offline Python package and the Python tests (projenrc/python.ts).
+addPythonTasks(project);
 
 // npm package: check the tarball of `package:js` (what is published) and install it into a
 // consumer project that synthesizes a stack (scripts/check-npm-package.ts).

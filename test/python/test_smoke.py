@@ -1,0 +1,3 @@
+def test_import():
+    import panintelligence_cdk_dashboard as pi
+    assert pi.PanintelligenceDashboard
