@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with this project's toolchain, installing what is missing first:
-# Node.js 22 (from npm, into .tools/), shellcheck (from the OS packages), and node_modules.
+# Node.js 22 (from npm, into .tools/), shellcheck and the Python tools (from the OS packages), and
+# node_modules.
 #
 #   scripts/dev.sh npx projen example   # synthesize the example app
 #   scripts/dev.sh npx projen build     # build and run every test
@@ -20,6 +21,19 @@ if ! command -v shellcheck >/dev/null 2>&1; then
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq >&2
   $sudo_cmd apt-get install -y -qq shellcheck >&2
+fi
+
+# The Python package is built with Debian's build tools, and the Python tests (test:python) run
+# in a virtualenv that takes attrs, cattrs, python-dateutil and pytest from the OS.
+python_packages="python3-venv python3-pip python3-build python3-wheel python3-setuptools twine python3-pytest python3-attr python3-cattr python3-dateutil"
+if ! /usr/bin/python3 -c 'import ensurepip, venv, build, wheel, setuptools, pytest, attr, cattr, dateutil' >/dev/null 2>&1 \
+  || ! command -v twine >/dev/null 2>&1; then
+  echo "Installing the Python tools: $python_packages" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >&2
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $python_packages >&2
 fi
 
 # A fresh clone, or a lock file newer than the installed tree, gets a clean install.

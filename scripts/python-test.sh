@@ -40,6 +40,7 @@ if [ "${#wheels[@]}" -ne 1 ]; then
 fi
 
 # The jsii dependency closure of the library, as `<npm name>@<version>` (versions from node_modules).
+# shellcheck disable=SC2016 # JavaScript, not shell
 mapfile -t deps < <(node -e '
   const fs = require("fs");
   const closure = Object.keys(JSON.parse(fs.readFileSync(".jsii", "utf8")).dependencyClosure ?? {});
