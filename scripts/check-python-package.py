@@ -146,6 +146,15 @@ def compare_kwargs(what, init, expected):
         problem(f'{what}: __init__ keyword arguments missing {missing}, unexpected {extra}')
 
 
+def all_properties(assembly, spec):
+    """A struct's properties with those of the structs it extends (Python flattens them)."""
+    props = []
+    for base in spec.get('interfaces', []):
+        if base in assembly['types']:
+            props += all_properties(assembly, assembly['types'][base])
+    return props + spec.get('properties', [])
+
+
 def check_api(assembly, module_file):
     tree = ast.parse(module_file.read_text(), filename=str(module_file))
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
@@ -174,7 +183,7 @@ def check_api(assembly, module_file):
                 problem(f'{fqn}.{method["name"]}(): no Python method {python_name(method)}')
         if spec['kind'] == 'interface' and spec.get('datatype'):
             structs[fqn] = spec
-            expected = [snake(p['name']) for p in spec.get('properties', [])]
+            expected = [snake(p['name']) for p in all_properties(assembly, spec)]
             compare_kwargs(fqn, members.get('__init__'), expected)
     # A construct's props are keyword arguments of the construct itself.
     for fqn, spec in assembly['types'].items():
@@ -186,7 +195,7 @@ def check_api(assembly, module_file):
         if struct is None:
             continue
         init = next((n for n in classes[spec['name']].body if isinstance(n, ast.FunctionDef) and n.name == '__init__'), None)
-        compare_kwargs(f'{fqn} (props as keyword arguments)', init, [snake(p['name']) for p in struct.get('properties', [])])
+        compare_kwargs(f'{fqn} (props as keyword arguments)', init, [snake(p['name']) for p in all_properties(assembly, struct)])
         positional = [a.arg for a in init.args.args][1:] if init else []
         if positional != [snake(p['name']) for p in params[:-1]]:
             problem(f'{fqn}: __init__ positional arguments {positional}, expected {[p["name"] for p in params[:-1]]}')

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with this project's toolchain, installing what is missing first:
-# Node.js 22 (from npm, into .tools/), shellcheck and MariaDB (from the OS packages; the tests start
-# their own server), and node_modules.
+# Node.js 22 (from npm, into .tools/), shellcheck, MariaDB (the tests start their own server) and
+# the Python tools (from the OS packages), and node_modules.
 #
 #   scripts/dev.sh npx projen example   # synthesize the example app
 #   scripts/dev.sh npx projen build     # build and run every test
@@ -27,6 +27,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # mariadbd and mariadb-install-db live in /usr/sbin, which a non-root PATH may lack.
 export PATH="$PATH:/usr/sbin"
+
+# The Python package is built with Debian's build tools, and the Python tests (test:python) run
+# in a virtualenv that takes attrs, cattrs, python-dateutil and pytest from the OS.
+python_packages="python3-venv python3-pip python3-build python3-wheel python3-setuptools twine python3-pytest python3-attr python3-cattr python3-dateutil"
+if ! /usr/bin/python3 -c 'import ensurepip, venv, build, wheel, setuptools, pytest, attr, cattr, dateutil' >/dev/null 2>&1 \
+  || ! command -v twine >/dev/null 2>&1; then
+  echo "Installing the Python tools: $python_packages" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >&2
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $python_packages >&2
+fi
 
 # A fresh clone, or a lock file newer than the installed tree, gets a clean install.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -7,10 +7,16 @@
 //
 //   ts-node --transpile-only scripts/readme-python.ts           rewrite README.md
 //   ts-node --transpile-only scripts/readme-python.ts --check   only report differences
+//   ts-node --transpile-only scripts/readme-python.ts --strip-assembly
+//                                     drop the Python sections from the assembly's copy of the README
+//
+// The assembly's README is what jsii-pacmak renders for every other language, translating each
+// TypeScript example itself; without the hand-kept Python sections each example shows once there.
 //
 // test/readme.test.ts uses the same functions to fail when README.md and the tablet disagree.
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { loadAssemblyFromFile, replaceAssembly } from '@jsii/spec';
 import { LanguageTablet, TargetLanguage, TranslatedSnippet, typeScriptSnippetFromSource } from 'jsii-rosetta';
 
 export const PYTHON_START = '<!-- python:start -->';
@@ -178,7 +184,39 @@ export function updatedReadme(markdown: string, tabletPath?: string, moduleFqn?:
   return lines.join('\n');
 }
 
+/** Markdown without its Python sections (and the blank line before each). */
+export function withoutPython(markdown: string): string {
+  const lines = markdown.split('\n');
+  for (const { python } of findExamples(markdown).reverse()) {
+    if (python) {
+      let start = python.start;
+      while (start > 0 && lines[start - 1].trim() === '') {
+        start--;
+      }
+      lines.splice(start, python.end - start + 1);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Removes the Python sections from the README inside the assembly; true when it changed. */
+export function stripAssemblyReadme(directory: string = ROOT): boolean {
+  const assembly = loadAssemblyFromFile(join(directory, '.jsii'), false);
+  const markdown = assembly.readme?.markdown;
+  if (markdown === undefined || withoutPython(markdown) === markdown) {
+    return false;
+  }
+  replaceAssembly({ ...assembly, readme: { markdown: withoutPython(markdown) } }, directory);
+  return true;
+}
+
 function main(args: string[]): void {
+  if (args.includes('--strip-assembly')) {
+    console.log(stripAssemblyReadme()
+      ? '.jsii: removed the Python sections from the README (each language\'s package translates the TypeScript examples)'
+      : '.jsii: the README has no Python sections');
+    return;
+  }
   const check = args.includes('--check');
   const markdown = readFileSync(README_PATH, 'utf8');
   const updated = updatedReadme(markdown);

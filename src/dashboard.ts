@@ -18,6 +18,7 @@ import { FileSystemBackup } from './backup';
 import { FileSync } from './file-sync/file-sync';
 import { DashboardAlarmOptions, DashboardMonitoring } from './monitoring';
 import { renderDashboardUserData } from './private/boot';
+import { rememberProps } from './private/dashboard-props';
 import { DASHBOARD_RULES } from './private/dashboard-rules';
 import { DashboardDatabase, DATABASE_PORT, SCHEMA_NAME } from './private/database';
 import { DEFAULTS } from './private/defaults';
@@ -418,6 +419,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     // whatever the app's own feature flags say.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     validateProps(this, props);
+    rememberProps(this, props);
 
     const removalPolicy = props.removalPolicy;
     const logRetention = props.logRetention ?? DEFAULTS.logRetention;

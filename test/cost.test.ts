@@ -1,10 +1,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
-  COST_TABLE_END, COST_TABLE_START, CostBreakdown, CostEstimate, extractCostTable, replaceCostTable, writeCostTable,
-} from '../src/cost';
+  COST_TABLE_END, COST_TABLE_START, extractCostTable, renderCostTable, replaceCostTable, writeCostTable,
+} from '../scripts/cost-table';
+import { PanintelligenceDashboard, PanintelligenceDashboardProps } from '../src';
+import { baseProps } from './util';
+import { CostBreakdown, CostEstimate } from '../src/cost';
 
 function lines(breakdown: CostBreakdown): { [name: string]: number } {
   return Object.fromEntries(breakdown.items.map((i) => [i.name, i.monthlyUsd]));
@@ -31,7 +36,7 @@ describe('default configuration, us-east-1 (figures worked out by hand from the 
     'RDS storage': 4.60, // 2 x 20 GB x 0.115
     'EFS storage': 1.50, // 5 GB x 0.30
     'AWS Backup (EFS)': 0.25, // 5 GB x 0.05
-    'Secrets Manager secrets': 0.80, // 2 x 0.40
+    'Secrets Manager secrets': 1.20, // 3 x 0.40: master, app and licence
     'CloudWatch dashboard': 3.00,
     'CloudWatch alarms': 1.10, // 11 x 0.10: 9 monitoring alarms and 2 scaling alarms
     'CloudWatch Logs ingestion': 1.00, // 2 GB x 0.50
@@ -41,9 +46,9 @@ describe('default configuration, us-east-1 (figures worked out by hand from the 
     expect(lines(estimate)).toEqual(expected);
   });
 
-  test('total $153.92', () => {
-    expect(estimate.totalUsd).toBe(153.92);
-    expect(sum(Object.values(expected))).toBe(153.92);
+  test('total $154.32', () => {
+    expect(estimate.totalUsd).toBe(154.32);
+    expect(sum(Object.values(expected))).toBe(154.32);
   });
 
   test('metadata', () => {
@@ -74,7 +79,7 @@ describe('default configuration, us-east-1 (figures worked out by hand from the 
 });
 
 describe('HA configuration, eu-west-1 (figures worked out by hand from the price table)', () => {
-  const estimate = CostEstimate.monthly(CostEstimate.highAvailabilityConfiguration('eu-west-1'));
+  const estimate = CostEstimate.ofHighAvailability('eu-west-1');
   const expected: { [name: string]: number } = {
     'EC2 instances': 59.57, // 2 x 0.0408 x 730 = 59.568
     'EC2 CPU credits': 14.60, // 2 x (30 % - 20 %) x 2 x 730 x 0.05
@@ -89,7 +94,7 @@ describe('HA configuration, eu-west-1 (figures worked out by hand from the price
     'RDS storage': 5.08, // 2 x 20 x 0.127
     'EFS storage': 1.65, // 5 x 0.33
     'AWS Backup (EFS)': 0.28, // 5 x 0.055 = 0.275, half up
-    'Secrets Manager secrets': 0.80,
+    'Secrets Manager secrets': 1.20,
     'CloudWatch dashboard': 3.00,
     'CloudWatch alarms': 1.10,
     'CloudWatch Logs ingestion': 1.14, // 2 x 0.57
@@ -99,16 +104,131 @@ describe('HA configuration, eu-west-1 (figures worked out by hand from the price
     expect(lines(estimate)).toEqual(expected);
   });
 
-  test('total $241.36', () => {
-    expect(estimate.totalUsd).toBe(241.36);
-    expect(sum(Object.values(expected))).toBe(241.36);
+  test('total $241.76', () => {
+    expect(estimate.totalUsd).toBe(241.76);
+    expect(sum(Object.values(expected))).toBe(241.76);
   });
 });
 
 describe('other published totals', () => {
-  test('default eu-west-1: $164.26; HA us-east-1: $226.37', () => {
-    expect(CostEstimate.monthly(CostEstimate.defaultConfiguration('eu-west-1')).totalUsd).toBe(164.26);
-    expect(CostEstimate.monthly(CostEstimate.highAvailabilityConfiguration('us-east-1')).totalUsd).toBe(226.37);
+  test('default eu-west-1: $164.66; HA us-east-1: $226.77', () => {
+    expect(CostEstimate.ofDefaults('eu-west-1').totalUsd).toBe(164.66);
+    expect(CostEstimate.ofHighAvailability('us-east-1').totalUsd).toBe(226.77);
+  });
+});
+
+describe('default configuration, eu-west-2 (the README\'s region; figures worked out by hand)', () => {
+  const estimate = CostEstimate.ofDefaults('eu-west-2');
+  const expected: { [name: string]: number } = {
+    'EC2 instances': 30.95, // 1 x 0.0424 x 730 = 30.952
+    'EC2 CPU credits': 7.30,
+    'EBS root volumes': 1.39, // 15 x 0.0928 = 1.392
+    'NAT gateways': 36.50, // 0.05 x 730
+    'NAT data processing': 0.25, // 5 x 0.05
+    'Public IPv4 addresses': 10.95,
+    'Load balancer': 19.32, // 0.02646 x 730 = 19.3158
+    'Load balancer capacity units': 6.13, // 0.0084 x 730 = 6.132
+    'Secrets Manager endpoint': 16.06, // 2 x 0.011 x 730
+    'RDS instance': 29.20, // 2 x 0.02 x 730
+    'RDS storage': 5.32, // 2 x 20 x 0.133
+    'EFS storage': 1.65,
+    'AWS Backup (EFS)': 0.28,
+    'Secrets Manager secrets': 1.20,
+    'CloudWatch dashboard': 3.00,
+    'CloudWatch alarms': 1.10,
+    'CloudWatch Logs ingestion': 1.20, // 2 x 0.5985 = 1.197
+  };
+
+  test('every line, total $171.80', () => {
+    expect(lines(estimate)).toEqual(expected);
+    expect(estimate.totalUsd).toBe(171.80);
+    expect(sum(Object.values(expected))).toBe(171.80);
+  });
+
+  test('the README\'s customised instance type, m6a.large, is priced and not burstable', () => {
+    const m6a = lines(CostEstimate.monthly({ region: 'eu-west-2', instanceType: ec2.InstanceType.of(ec2.InstanceClass.M6A, ec2.InstanceSize.LARGE) }));
+    expect(m6a['EC2 instances']).toBe(72.93); // 0.0999 x 730 = 72.927
+    expect(m6a['EC2 CPU credits']).toBe(0);
+  });
+});
+
+describe('every region and instance type the README and examples use is priced', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf-8');
+  const example = fs.readFileSync(path.join(__dirname, '..', 'examples', 'basic', 'app.ts'), 'utf-8');
+  const sources = readme.replace(new RegExp(`${COST_TABLE_START}[\\s\\S]*${COST_TABLE_END}`), '') + example;
+
+  test.each([...new Set(sources.match(/\b(?:us|eu|ap|sa|ca|me|af)-[a-z]+-\d\b/g) ?? [])])('region %s', (region) => {
+    expect(CostEstimate.REGIONS).toContain(region);
+  });
+
+  const types = [...sources.matchAll(/InstanceClass\.(\w+), ec2\.InstanceSize\.(\w+)/g)]
+    .map((m) => ec2.InstanceType.of((ec2.InstanceClass as any)[m[1]], (ec2.InstanceSize as any)[m[2]]).toString());
+  test('the README names instance types', () => expect(types.length).toBeGreaterThan(0));
+  test.each([...new Set(types)])('instance type %s', (type) => {
+    for (const region of CostEstimate.REGIONS) {
+      expect(CostEstimate.pricedInstanceTypes(region)).toContain(type);
+    }
+  });
+});
+
+describe('ofDashboard prices the construct from its own props and defaults', () => {
+  function dashboard(env: { region?: string }, props: (stack: Stack) => Partial<PanintelligenceDashboardProps> = () => ({})) {
+    const stack = new Stack(new App(), 'Stack', { env: env.region ? { account: '123456789012', region: env.region } : undefined });
+    const machineImage = ec2.MachineImage.genericLinux(Object.fromEntries(CostEstimate.REGIONS.map((r) => [r, 'ami-0123456789abcdef0'])));
+    return new PanintelligenceDashboard(stack, 'Dashboard', { ...baseProps(stack), machineImage, ...props(stack) });
+  }
+  const withLicence = (stack: Stack) => ({ licence: secretsmanager.Secret.fromSecretNameV2(stack, 'Licence', 'pi/licence') });
+
+  test('a default dashboard with a licence costs what the README\'s default column says, in its stack\'s region', () => {
+    expect(CostEstimate.ofDashboard(dashboard({ region: 'eu-west-2' }, withLicence))).toEqual(CostEstimate.ofDefaults('eu-west-2'));
+    expect(CostEstimate.ofDashboard(dashboard({ region: 'us-east-1' }, withLicence))).toEqual(CostEstimate.ofDefaults('us-east-1'));
+  });
+
+  test('without a licence there is one secret fewer', () => {
+    expect(lines(CostEstimate.ofDashboard(dashboard({ region: 'us-east-1' })))['Secrets Manager secrets']).toBe(0.80);
+  });
+
+  test('the props the construct was given, and its alarms', () => {
+    const d = dashboard({ region: 'eu-west-2' }, (stack) => ({
+      ...withLicence(stack),
+      instanceType: new ec2.InstanceType('m6a.large'),
+      minCapacity: 2,
+      natGateways: 2,
+      databaseMultiAz: false,
+      volumeType: ec2.EbsDeviceVolumeType.GP2,
+      volumeSize: 30,
+      alarms: { databaseCpu: { enabled: false } },
+    }));
+    expect(CostEstimate.ofDashboard(d, { averageCpuUtilization: 50 })).toEqual(CostEstimate.monthly({
+      region: 'eu-west-2',
+      instanceType: new ec2.InstanceType('m6a.large'),
+      minCapacity: 2,
+      natGateways: 2,
+      databaseMultiAz: false,
+      volumeType: ec2.EbsDeviceVolumeType.GP2,
+      volumeSize: 30,
+      averageCpuUtilization: 50,
+      alarms: d.alarms.length + 2,
+    }));
+    expect(d.alarms.length).toBeLessThan(9);
+  });
+
+  test('an existing VPC\'s NAT gateways are not the dashboard\'s', () => {
+    const d = dashboard({ region: 'eu-west-1' }, (stack) => ({ vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 3, natGateways: 3 }) }));
+    const l = lines(CostEstimate.ofDashboard(d));
+    expect(l['NAT gateways']).toBe(0);
+    expect(l['Secrets Manager endpoint']).toBe(0);
+    expect(l['Public IPv4 addresses']).toBe(10.95); // 3 zones of the given VPC x 0.005 x 730
+  });
+
+  test('an environment-agnostic stack needs the region, and says so', () => {
+    const d = dashboard({});
+    expect(() => CostEstimate.ofDashboard(d)).toThrow(/the stack of Stack\/Dashboard has no concrete region; give region \(one of us-east-1, eu-west-1, eu-west-2\)/);
+    expect(CostEstimate.ofDashboard(d, { region: 'eu-west-1' }).region).toBe('eu-west-1');
+  });
+
+  test('anything but a dashboard is refused', () => {
+    expect(() => CostEstimate.ofDashboard(new Stack() as any)).toThrow(/expected a PanintelligenceDashboard/);
   });
 });
 
@@ -126,8 +246,8 @@ describe('levers', () => {
     expect(l['EC2 CPU credits']).toBe(0);
     expect(l['RDS instance']).toBe(12.41); // 0.017 x 730 = 12.41
     expect(l['RDS storage']).toBe(2.30); // 20 x 0.115
-    // 153.92 - 14.60 - 7.30 - 12.41 - 2.30
-    expect(lean.totalUsd).toBe(117.31);
+    // 154.32 - 14.60 - 7.30 - 12.41 - 2.30
+    expect(lean.totalUsd).toBe(117.71);
   });
 
   test('gp2 costs more than gp3, t3 more than t3a', () => {
@@ -163,9 +283,9 @@ describe('levers', () => {
 
 describe('bad input is refused, naming the prop', () => {
   test.each([
-    [{ region: 'us-west-2' }, /region must be one of us-east-1, eu-west-1 \(got "us-west-2"\)/],
-    [{ region: 'constructor' }, /region must be one of/],
-    [{ instanceType: new ec2.InstanceType('c5.large') }, /instanceType "c5.large" is not in the price table for us-east-1/],
+    [{ region: 'us-west-2' }, /region "us-west-2" is not priced; priced regions: us-east-1, eu-west-1, eu-west-2$/],
+    [{ region: 'constructor' }, /region "constructor" is not priced/],
+    [{ instanceType: new ec2.InstanceType('c5.large') }, /instanceType "c5.large" is not in the price table for us-east-1; priced: t3.nano, .*m6a.large/],
     [{ instanceType: new ec2.InstanceType('toString') }, /instanceType "toString" is not in the price table/],
     [{ databaseInstanceType: new ec2.InstanceType('r5.large') }, /databaseInstanceType "r5.large" is not in the price table/],
     [{ volumeType: ec2.EbsDeviceVolumeType.IO1 }, /volumeType must be gp2 or gp3 \(got "io1"\)/],
@@ -184,11 +304,12 @@ describe('bad input is refused, naming the prop', () => {
 });
 
 describe('README table', () => {
-  const markdown = CostEstimate.markdown();
+  const markdown = renderCostTable();
 
-  test('shows default and HA in both regions, the levers and the price table', () => {
-    expect(markdown).toContain('| Item | Default, us-east-1 | HA, us-east-1 | Default, eu-west-1 | HA, eu-west-1 |');
-    expect(markdown).toContain('| **Total per month** | **$153.92** | **$226.37** | **$164.26** | **$241.36** |');
+  test('shows default and HA in every region, the levers and the price table', () => {
+    expect(markdown).toContain('| Item | Default, us-east-1 | HA, us-east-1 | Default, eu-west-1 | HA, eu-west-1 | Default, eu-west-2 | HA, eu-west-2 |');
+    expect(markdown).toMatch(/^\| \*\*Total per month\*\* \| \*\*\$154.32\*\* \| \*\*\$226.77\*\* \| \*\*\$164.66\*\* \| \*\*\$241.76\*\* \| \*\*\$171.80\*\* \| /m);
+    expect(markdown).toContain('1 x t3a.medium (unlimited CPU credits) with a 15 GiB gp3 root volume, Multi-AZ db.t3.micro with 20 GiB.');
     expect(markdown).toContain('| `secretsManagerEndpoint: false` | -$14.60 | -$16.06 |');
     expect(markdown).toContain('| `databaseMultiAz: false` | -$14.71 | -$15.68 |');
     expect(markdown).toContain('| EC2 t3a.medium | hour | $0.0376 | $0.0408 |');
@@ -226,7 +347,7 @@ describe('README update', () => {
       const file = path.join(dir, 'README.md');
       fs.writeFileSync(file, '# Readme\n');
       const table = writeCostTable(file);
-      expect(table).toBe(CostEstimate.markdown());
+      expect(table).toBe(renderCostTable());
       const first = fs.readFileSync(file, 'utf-8');
       expect(extractCostTable(first)).toBe(table);
       writeCostTable(file);

@@ -1,7 +1,7 @@
 // The README's Python examples must be jsii-rosetta's translations of its TypeScript examples,
 // as produced by the strict extraction of the build (`docs:python`, after compile).
 import { existsSync, readFileSync } from 'fs';
-import { findExamples, README_PATH, renderPython, TABLET_PATH, translations, updatedReadme } from '../scripts/readme-python';
+import { findExamples, README_PATH, renderPython, TABLET_PATH, translations, updatedReadme, withoutPython as stripPython } from '../scripts/readme-python';
 
 const missing = existsSync(TABLET_PATH) ? undefined
   : `${TABLET_PATH} is missing: it is written by \`npx projen docs:python\`, which the build runs after compile`;
@@ -67,5 +67,19 @@ describe('the README check itself', () => {
     const updated = updatedReadme(lines.join('\n'));
     expect(findExamples(updated).every((e) => e.python !== undefined)).toBe(true);
     expect(updatedReadme(updated)).toEqual(updated);
+  });
+});
+
+describe('the assembly\'s copy of the README', () => {
+  const markdown = readFileSync(README_PATH, 'utf8');
+
+  test('loses every Python section and nothing else, so each package README shows an example once', () => {
+    const stripped = stripPython(markdown);
+    expect(stripped).not.toContain('<!-- python:');
+    expect(stripped).not.toContain('```python');
+    expect(findExamples(stripped).map((e) => e.source)).toEqual(findExamples(markdown).map((e) => e.source));
+    const prose = (text: string) => text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#') && !l.startsWith('`'));
+    expect(prose(stripped).length).toBeGreaterThan(100);
+    expect(stripPython(stripped)).toEqual(stripped);
   });
 });

@@ -1,0 +1,99 @@
+"""The props of ts_app.ts's scenarios, in Python. Each side must stay a copy of the other."""
+import functools
+
+import aws_cdk as cdk
+from aws_cdk import Duration, RemovalPolicy
+import aws_cdk.aws_certificatemanager as acm
+import aws_cdk.aws_ec2 as ec2
+import aws_cdk.aws_elasticloadbalancingv2 as elbv2
+import aws_cdk.aws_lambda as lambda_
+import aws_cdk.aws_logs as logs
+import aws_cdk.aws_route53 as route53
+import aws_cdk.aws_secretsmanager as secretsmanager
+import aws_cdk.aws_sns as sns
+from panintelligence_cdk_dashboard import AlarmSettings, DashboardAlarmOptions, PanintelligenceDashboard
+
+
+def machine_image():
+    return ec2.MachineImage.generic_linux({"eu-west-2": "ami-0123456789abcdef0"})
+
+
+def hosted_zone(stack):
+    return route53.HostedZone.from_hosted_zone_attributes(
+        stack, "Zone", hosted_zone_id="Z0123456789EXAMPLE", zone_name="example.com")
+
+
+def default(stack):
+    return dict(machine_image=machine_image(), domain_name="bi.example.com", hosted_zone=hosted_zone(stack))
+
+
+def own_vpc(stack):
+    return dict(
+        machine_image=machine_image(),
+        domain_name="bi.example.com",
+        hosted_zone=hosted_zone(stack),
+        nat_gateways=2,
+        secrets_manager_endpoint=False,
+        ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+        min_capacity=2,
+        access_logs=True,
+    )
+
+
+def customised(stack):
+    return dict(
+        machine_image=machine_image(),
+        vpc=ec2.Vpc(stack, "Existing", max_azs=2, nat_gateways=1),
+        secrets_manager_endpoint=True,
+        certificate=acm.Certificate.from_certificate_arn(
+            stack, "Certificate",
+            "arn:aws:acm:eu-west-2:123456789012:certificate/11111111-2222-3333-4444-555555555555"),
+        licence=secretsmanager.Secret.from_secret_name_v2(stack, "Licence", "panintelligence/licence"),
+        alarm_topic=sns.Topic(stack, "Alarms"),
+        alarms=DashboardAlarmOptions(
+            target_response_time=AlarmSettings(threshold=3, evaluation_periods=2, datapoints_to_alarm=2,
+                                               period=Duration.minutes(1)),
+            database_cpu=AlarmSettings(enabled=False),
+        ),
+        key_pair=ec2.KeyPair.from_key_pair_name(stack, "Key", "ops"),
+        instance_type=ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.LARGE),
+        cpu_credits=ec2.CpuCredits.STANDARD,
+        volume_type=ec2.EbsDeviceVolumeType.GP2,
+        volume_size=30,
+        min_capacity=2,
+        max_capacity=6,
+        desired_capacity=3,
+        scale_out_cpu_percent=60,
+        scale_in_cpu_percent=25,
+        health_check_grace_period=Duration.minutes(5),
+        health_check_path="/pi/",
+        database_instance_type=ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.SMALL),
+        database_allocated_storage=50,
+        database_multi_az=False,
+        database_backup_retention=Duration.days(14),
+        secret_rotation=Duration.days(14),
+        removal_policy=RemovalPolicy.DESTROY,
+        sync_function_runtime=lambda_.Runtime.NODEJS_22_X,
+        log_retention=logs.RetentionDays.ONE_MONTH,
+        file_system_backup_retention=Duration.days(60),
+        load_balancer_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+        fleet_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        database_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        outputs=False,
+    )
+
+
+SCENARIOS = {"default": default, "own-vpc": own_vpc, "customised": customised}
+
+
+def stack_in(app=None, region="eu-west-2"):
+    app = app or cdk.App()
+    return cdk.Stack(app, "Stack", env=cdk.Environment(account="123456789012", region=region))
+
+
+@functools.lru_cache(maxsize=None)
+def synth(name):
+    """The template of scenario `name`, built in Python (once per test run: treat it as read-only)."""
+    stack = stack_in()
+    PanintelligenceDashboard(stack, "Dashboard", **SCENARIOS[name](stack))
+    return cdk.App.of(stack).synth().get_stack_by_name("Stack").template
