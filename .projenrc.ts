@@ -50,6 +50,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   devDeps: [
     '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-lambda@^3',
     '@types/aws-lambda',
     's3rver@3.7.1',
     'cdk-nag@3.0.2',
