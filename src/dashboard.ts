@@ -250,6 +250,15 @@ export interface PanintelligenceDashboardProps {
   readonly syncFunctionRuntime?: lambda.Runtime;
 
   /**
+   * Requests the file-sync function keeps in flight while it re-syncs the bucket (at deploy
+   * time and on demand), from 1 to 50. Each copy streams, so memory stays bounded whatever the
+   * number; more requests hide S3's latency per object, which dominates for small files.
+   *
+   * @default 16
+   */
+  readonly syncConcurrency?: number;
+
+  /**
    * Retention of the log groups this construct creates (VPC flow logs, functions, state machine),
    * and of the objects in its access-log bucket.
    *
@@ -433,6 +442,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 'uploads/',
       runtime: props.syncFunctionRuntime,
+      concurrency: props.syncConcurrency,
       logRetention,
     });
     this.bucket = fileSync.bucket;
@@ -606,6 +616,8 @@ function validateProps(scope: Construct, props: PanintelligenceDashboardProps): 
   if (fsBackup && !fsBackup.isUnresolved() && fsBackup.toDays({ integral: false }) < 1) {
     fail(`fileSystemBackupRetention must be at least 1 day, got ${fsBackup.toHumanString()}`);
   }
+
+  integerIn('syncConcurrency', props.syncConcurrency, 1, 50);
 
   // Network.
   if (props.vpc && props.natGateways !== undefined) {
