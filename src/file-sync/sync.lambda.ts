@@ -203,7 +203,8 @@ const sum = (a: ResyncCounts | undefined, b: ResyncCounts): ResyncCounts => (a ?
 
 /** Starts the next invocation of this function, which returns as soon as Lambda has queued it. */
 async function invokeSelf(payload: Record<string, unknown>): Promise<void> {
-  lambdaClient ??= new LambdaClient({});
+  // Fail fast where the Lambda API cannot be reached: the chain then stops and reports.
+  lambdaClient ??= new LambdaClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 } });
   await lambdaClient.send(new InvokeCommand({
     FunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
     InvocationType: 'Event',
@@ -217,7 +218,7 @@ async function invokeSelf(payload: Record<string, unknown>): Promise<void> {
  * budget spent) it stops and counts what is left.
  */
 async function resyncInvocation(ctx: SyncContext, bucket: string, force: boolean, from: ResyncPosition | undefined,
-  chain: Chain | undefined): Promise<ResyncOutcome> {
+  chain: Chain | undefined, countUntil: number | undefined): Promise<ResyncOutcome> {
   const invocations = (chain?.invocations ?? 0) + 1;
   // Take no new object once a tenth of the remaining time (at most a minute) is left, so copies
   // under way can finish before the deadline cuts them.
@@ -243,7 +244,7 @@ async function resyncInvocation(ctx: SyncContext, bucket: string, force: boolean
       log('error', 'could not continue the re-sync in a new invocation', { error: errorText(err), continuation });
     }
   }
-  const left = await countRemaining(ctx, bucket, result.next, ctx.deadline);
+  const left = await countRemaining(ctx, bucket, result.next, countUntil);
   return { summary: { ...counts, remaining: left.count, continuation }, handedOff: false, remainingAtLeast: !left.complete };
 }
 
@@ -289,7 +290,9 @@ async function handleResync(e: Record<string, unknown>, ctx: SyncContext, end: n
   let failure: unknown;
   try {
     const from = typeof e.continuation === 'string' ? decodePosition(e.continuation) : undefined;
-    outcome = await before(resyncInvocation(ctx, bucket, e.force === true, from, chain), answerAt);
+    // Counting what is left may use half the time between the copies' deadline and the answer.
+    const countUntil = answerAt === undefined ? undefined : answerAt - (answerAt - ctx.deadline!) / 2;
+    outcome = await before(resyncInvocation(ctx, bucket, e.force === true, from, chain, countUntil), answerAt);
   } catch (err) {
     failure = err;
   }
