@@ -107,8 +107,8 @@ export interface FileSyncProps {
   readonly memorySize?: number;
 
   /**
-   * Time limit of one invocation: the largest upload, and the deploy-time or on-demand re-sync
-   * of the whole bucket, must fit in it.
+   * Time limit of one invocation: the largest upload must fit in it. A re-sync that does not
+   * carries on in new invocations.
    *
    * @default Duration.minutes(15)
    */
@@ -143,8 +143,9 @@ export interface FileSyncProps {
  *   --cli-binary-format raw-in-base64-out --payload '{"resync":true}' result.json
  * ```
  *
- * The answer counts the objects copied, unchanged, skipped and failed, and those not reached
- * if the time limit ran out (invoke again to carry on). A file is copied when it is missing or
+ * The answer counts the objects copied, unchanged, skipped and failed. A re-sync that runs out
+ * of time carries on in a new invocation of the function, from where it stopped, until the
+ * bucket is done. A file is copied when it is missing or
  * its size or modification time differs from the object's; `{"resync": true, "force": true}`
  * copies everything. A re-sync deletes no file, as the dashboard may write its own.
  */

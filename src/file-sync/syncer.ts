@@ -450,7 +450,10 @@ export async function resync(ctx: SyncContext, bucket: string, options: ResyncOp
       await confirming;
       const listingFailed = settled.find(s => s.status === 'rejected');
       if (listingFailed) throw (listingFailed as PromiseRejectedResult).reason;
-      if (batch.length === 0) break;
+      if (batch.length === 0) {
+        if (ended) break;
+        return { counts, next: { directory: d, after } }; // stopped before this batch
+      }
       const last = batch.reduce((a, b) => (compareKeys(a, b) < 0 ? b : a));
       confirming = written.length > 0 ? confirmBatch(ctx, bucket, prefixes, after, last, written, counts) : Promise.resolve();
       if (firstCut !== Infinity || (!ended && stopping())) {

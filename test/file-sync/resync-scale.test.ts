@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { BUCKET, deleteObject, handlerEnvironment, LocalS3, putObject, testClient } from './helpers';
+import { MappedKey, mapKey } from '../../src/file-sync/keys';
 import { handler } from '../../src/file-sync/sync.lambda';
 import type { ResyncSummary } from '../../src/file-sync/syncer';
 
@@ -227,7 +228,8 @@ describe('a bucket that changes during the re-sync', () => {
 describe('a re-sync longer than one invocation', () => {
   const COUNT = 120;
   const INVOCATION_MS = 3000;
-  const keyOf = (i: number) => `images/set-${i % 3}/image-${String(i).padStart(3, '0')}.png`;
+  // Spread over three data directories, one of them with two prefixes.
+  const keyOf = (i: number) => `${['images/', 'themes/', 'excel-data/', 'excel/'][i % 4]}set-${i % 3}/file-${String(i).padStart(3, '0')}`;
 
   beforeEach(async () => {
     for (let i = 0; i < COUNT; i++) await putObject(client, keyOf(i), `image ${i}`);
@@ -239,7 +241,10 @@ describe('a re-sync longer than one invocation', () => {
   });
 
   const everyFileIsThere = () => {
-    for (let i = 0; i < COUNT; i++) expect(read(...keyOf(i).split('/'))).toBe(`image ${i}`);
+    for (let i = 0; i < COUNT; i++) {
+      const mapped = mapKey(keyOf(i)) as MappedKey;
+      expect(read(mapped.directory, ...mapped.segments)).toBe(`image ${i}`);
+    }
   };
 
   /** Runs the first event, then each invocation the function started, as Lambda would. */
