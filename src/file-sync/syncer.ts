@@ -230,11 +230,23 @@ function compareKeys(a: string, b: string): number {
   return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+/**
+ * Where the page after `page` starts: after its last key. StartAfter rather than the
+ * continuation token, which some S3-compatible servers cannot make (s3rver on OpenSSL 3).
+ */
+function nextPage(page: ListObjectsV2CommandOutput): { StartAfter?: string; ContinuationToken?: string } | undefined {
+  if (!page.IsTruncated) return undefined;
+  const last = page.Contents?.[page.Contents.length - 1]?.Key;
+  if (last !== undefined) return { StartAfter: last };
+  return page.NextContinuationToken ? { ContinuationToken: page.NextContinuationToken } : undefined;
+}
+
 /** One prefix's objects in key order, after a given path, with the next page fetched ahead. */
 class PrefixListing {
   private items: Listed[] = [];
   private index = 0;
   private pending?: Promise<ListObjectsV2CommandOutput>;
+  private more?: { StartAfter?: string; ContinuationToken?: string };
 
   constructor(private readonly ctx: SyncContext, private readonly bucket: string, private readonly prefix: string,
     after: string | undefined, private readonly onSkip: () => void, private readonly readAhead: boolean) {
@@ -250,12 +262,14 @@ class PrefixListing {
   /** The next object, or `undefined` at the end. */
   async peek(): Promise<Listed | undefined> {
     while (this.index >= this.items.length) {
+      if (!this.pending && this.more) this.pending = this.fetch(this.more);
+      this.more = undefined;
       if (!this.pending) return undefined;
       const page = await this.pending;
-      const token = page.IsTruncated ? page.NextContinuationToken : undefined;
       this.pending = undefined;
-      const more = () => this.fetch({ ContinuationToken: token });
-      if (token && this.readAhead) this.pending = more();
+      const more = nextPage(page);
+      const fetchMore = () => this.fetch(more!);
+      if (more && this.readAhead) this.pending = fetchMore();
       this.items = [];
       this.index = 0;
       for (const obj of page.Contents ?? []) {
@@ -267,7 +281,7 @@ class PrefixListing {
         const rest = mapped.key.slice(this.prefix.length);
         this.items.push({ key: mapped.key, rest, mapped, etag: obj.ETag, size: obj.Size ?? 0, lastModified: obj.LastModified });
       }
-      if (token && !this.pending) this.pending = more();
+      if (!this.pending) this.more = more; // fetched only if asked for
     }
     return this.items[this.index];
   }
@@ -373,6 +387,7 @@ async function confirmBatch(ctx: SyncContext, bucket: string, prefixes: readonly
   const listing = new DirectoryListing(ctx, bucket, prefixes, after, () => undefined, false);
   for (let file = await listing.next(); file && compareKeys(file.rest, last) <= 0; file = await listing.next()) {
     if (wanted.has(file.rest)) now.set(file.rest, file);
+    if (file.rest === last) break; // no need for the page after
   }
   for (const copied of written) {
     const file = now.get(copied.rest);
@@ -481,15 +496,13 @@ export async function countRemaining(ctx: SyncContext, bucket: string, from: Res
   for (let d = from.directory; d < DATA_DIRECTORIES.length; d++) {
     for (const { prefix } of PREFIX_DIRECTORIES.filter(p => p.directory === DATA_DIRECTORIES[d])) {
       const after = d === from.directory ? from.after : undefined;
-      let token: string | undefined;
-      do {
+      let params: { StartAfter?: string; ContinuationToken?: string } | undefined = { StartAfter: after === undefined ? undefined : prefix + after };
+      while (params) {
         if (until !== undefined && Date.now() >= until) return { count, complete: false };
-        const page = await ctx.client.send(new ListObjectsV2Command({
-          Bucket: bucket, Prefix: prefix, ContinuationToken: token, StartAfter: token || after === undefined ? undefined : prefix + after,
-        }));
+        const page = await ctx.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...params }));
         count += (page.Contents ?? []).filter(o => o.Key !== undefined && mapKey(o.Key).kind === 'file').length;
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
+        params = nextPage(page);
+      }
     }
   }
   return { count, complete: true };

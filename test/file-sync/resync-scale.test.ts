@@ -308,8 +308,10 @@ describe('a re-sync longer than one invocation', () => {
     expect(cloudFormation.bodies).toHaveLength(1);
     const answer = cloudFormation.bodies[0];
     expect(answer.Status).toBe('FAILED');
-    expect(answer.Data.copied + answer.Data.remaining).toBe(COUNT);
-    expect(answer.Data.remaining).toBeGreaterThan(0);
+    // Counting what is left has a little time of its own; cut short, it says "or more".
+    if (/ or more not copied yet/.test(answer.Reason)) expect(answer.Data.copied + answer.Data.remaining).toBeLessThanOrEqual(COUNT);
+    else expect(answer.Data.copied + answer.Data.remaining).toBe(COUNT);
+    expect(answer.Data.copied).toBeLessThan(COUNT);
     expect(answer.Reason).toMatch(/re-sync incomplete: 0 failed, \d+( or more)? not copied yet/);
   });
 
