@@ -63,6 +63,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   devDeps: [
     '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-lambda@^3',
     '@aws-sdk/client-secrets-manager@^3',
     'mysql2@^3',
     '@aws-sdk/client-backup@^3',

@@ -278,6 +278,15 @@ export interface PanintelligenceDashboardProps {
   readonly syncFunctionRuntime?: lambda.Runtime;
 
   /**
+   * Requests the file-sync function keeps in flight while it re-syncs the bucket (at deploy
+   * time and on demand), from 1 to 50. Each copy streams, so memory stays bounded whatever the
+   * number; more requests hide S3's latency per object, which dominates for small files.
+   *
+   * @default 16
+   */
+  readonly syncConcurrency?: number;
+
+  /**
    * Retention of the log groups this construct creates (VPC flow logs, functions, state machine),
    * and of the objects in its access-log bucket.
    *
@@ -470,6 +479,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 'uploads/',
       runtime: props.syncFunctionRuntime ?? DEFAULTS.syncFunctionRuntime,
+      concurrency: props.syncConcurrency ?? DEFAULTS.syncConcurrency,
       logRetention,
     });
     this.bucket = fileSync.bucket;

@@ -24,6 +24,10 @@ const fchmodFile = promisify(fchmod);
 const fchownFile = promisify(fchown);
 const fstatFile = promisify(fstat);
 
+/** Temporary file names: random per process, then a counter (cheaper than random bytes per file). */
+const TEMP_STEM = randomBytes(6).toString('hex');
+let tempCounter = 0;
+
 /** Bytes between young-generation collections during a copy (see memory.ts; measured by the benchmark). */
 const SCAVENGE_EVERY_BYTES = 4 * 1024 * 1024;
 
@@ -54,6 +58,28 @@ export interface WriteOptions {
   readonly stallTimeoutMs?: number;
   /** Destroy the copy at this time (epoch ms), before the function itself is stopped. */
   readonly deadline?: number;
+  /** Directories already checked by earlier copies of the same run, which need no new look. */
+  readonly known?: KnownDirectories;
+}
+
+/**
+ * The directories a run of many copies (a re-sync) has already made or checked, so that each
+ * is looked at once rather than once per file. Forgotten whenever a copy fails, as a
+ * directory may have gone (a concurrent delete prunes directories it leaves empty).
+ */
+export class KnownDirectories {
+  /** Owner of each data directory. */
+  readonly owners = new Map<string, Owner>();
+  /** Directories below a data directory that exist and are not symbolic links. */
+  readonly checked = new Set<string>();
+  /** Owner a file gets when this process creates it in a directory. */
+  readonly createdAs = new Map<string, Owner>();
+
+  forget(): void {
+    this.owners.clear();
+    this.checked.clear();
+    this.createdAs.clear();
+  }
 }
 
 /** Where a mapped key lands. */
@@ -134,10 +160,11 @@ async function ensureDataDirectory(mountPath: string, directory: string): Promis
  * directory, mode 0755. Refuses to pass through a symbolic link, so an upload can never be
  * steered out of its data directory by a link someone left on the file system.
  */
-async function ensureParents(mountPath: string, mapped: MappedKey, owner: Owner, created: string[]): Promise<string> {
+async function ensureParents(mountPath: string, mapped: MappedKey, owner: Owner, created: string[], known?: KnownDirectories): Promise<string> {
   let current = dataDirectoryPath(mountPath, mapped.directory);
   for (const segment of mapped.segments.slice(0, -1)) {
     current = path.join(current, segment);
+    if (known?.checked.has(current)) continue;
     let st = await lstatOrUndefined(current);
     if (!st) {
       if (await makeDirectory(current, owner)) created.push(current);
@@ -145,6 +172,7 @@ async function ensureParents(mountPath: string, mapped: MappedKey, owner: Owner,
     }
     if (st.isSymbolicLink()) throw new SyncConflict(`${current} is a symbolic link`);
     if (!st.isDirectory()) throw new SyncConflict(`${current} is not a directory`);
+    known?.checked.add(current);
   }
   return current;
 }
@@ -167,14 +195,20 @@ export async function writeAtomically(mountPath: string, mapped: MappedKey, sour
   let watchdog: NodeJS.Timeout | undefined;
   let deadlineTimer: NodeJS.Timeout | undefined;
   try {
-    const owner = await ensureDataDirectory(mountPath, mapped.directory);
+    const known = options.known;
+    let owner = known?.owners.get(mapped.directory);
+    if (!owner) {
+      owner = await ensureDataDirectory(mountPath, mapped.directory);
+      known?.owners.set(mapped.directory, owner);
+    }
     let parent = '';
     let tempPath = '';
     for (let attempt = 1; fd === undefined; attempt++) {
-      parent = await ensureParents(mountPath, mapped, owner, createdDirectories);
-      tempPath = path.join(parent, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}.tmp`);
+      if (attempt > 1) known?.checked.clear();
+      parent = await ensureParents(mountPath, mapped, owner, createdDirectories, known);
+      tempPath = path.join(parent, `${TEMP_PREFIX}${TEMP_STEM}${(tempCounter++).toString(36)}.tmp`);
       try {
-        fd = await openFile(tempPath, 'wx', 0o600);
+        fd = await openFile(tempPath, 'wx', FILE_MODE);
       } catch (err) {
         // A concurrent delete may prune a directory just made empty; make it again.
         if (!isMissing(err) || attempt >= 3) throw err;
@@ -182,8 +216,16 @@ export async function writeAtomically(mountPath: string, mapped: MappedKey, sour
     }
     temp = tempPath; // only ever remove a file this copy created
     const target = path.join(parent, mapped.segments[mapped.segments.length - 1]);
-    await fchmodFile(fd, FILE_MODE);
-    const created = await fstatFile(fd);
+    // Each call costs a round trip on NFS: only when the umask took bits off, or the owner differs.
+    // eslint-disable-next-line no-bitwise -- permission bits
+    if ((FILE_MODE & ~process.umask()) !== FILE_MODE) await fchmodFile(fd, FILE_MODE);
+    // Files created in one directory by one process all start with the same owner.
+    let created = known?.createdAs.get(parent);
+    if (!created) {
+      const st = await fstatFile(fd);
+      created = { uid: st.uid, gid: st.gid };
+      known?.createdAs.set(parent, created);
+    }
     if (created.uid !== owner.uid || created.gid !== owner.gid) await fchownFile(fd, owner.uid, owner.gid);
 
     // A plain descriptor stream, which owns and closes the descriptor once its last write is
@@ -222,15 +264,20 @@ export async function writeAtomically(mountPath: string, mapped: MappedKey, sour
     }
     if (options.mtime) await utimes(tempPath, options.mtime, options.mtime);
 
-    const existing = await lstatOrUndefined(target);
-    if (existing?.isDirectory()) throw new SyncConflict(`${target} is a directory`);
-    await rename(tempPath, target);
+    try {
+      await rename(tempPath, target);
+    } catch (err) {
+      // A file cannot replace a directory: EISDIR, whether the directory is empty or not.
+      if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new SyncConflict(`${target} is a directory`);
+      throw err;
+    }
     renamed = true;
     return written;
   } finally {
     if (watchdog) clearInterval(watchdog);
     if (deadlineTimer) clearTimeout(deadlineTimer);
     if (!renamed) {
+      options.known?.forget();
       source.destroy(); // releases the connection when the copy never started or was refused
       // Close before unlinking: NFS keeps an unlinked file that is still open as a hidden .nfs* file.
       if (fd !== undefined) await closeFile(fd).catch(() => undefined);

@@ -5,9 +5,9 @@
  * reordered events converge on the bucket's state.
  */
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { MappedKey, mapKey, PREFIX_DIRECTORIES } from './keys';
-import { fileState, removeFile, SyncConflict, sweepTemporaryFiles, targetPath, writeAtomically } from './local-files';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { DATA_DIRECTORIES, DEFAULT_RESYNC_CONCURRENCY, MappedKey, mapKey, PREFIX_DIRECTORIES } from './keys';
+import { fileState, KnownDirectories, removeFile, SyncConflict, sweepTemporaryFiles, targetPath, writeAtomically } from './local-files';
 
 /** Writes one JSON log line. */
 export type Logger = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -39,9 +39,6 @@ const MAX_ROUNDS = 4;
 
 /** Temporary files older than this are leftovers: no copy runs longer than a function may (15 minutes). */
 const TEMP_FILE_MAX_AGE_MS = 20 * 60_000;
-
-/** Copies a re-sync runs side by side. */
-const RESYNC_CONCURRENCY = 4;
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
@@ -153,70 +150,360 @@ export interface ResyncSummary {
   readonly conflicts: number;
   /** Objects whose copy failed. */
   readonly failed: number;
-  /** Objects not looked at because time ran out. */
+  /** Objects not reached when the re-sync stopped before the end of the bucket (0 when it finished). */
   readonly remaining: number;
   /** Temporary files left by interrupted copies, removed. */
   readonly sweptTemporaryFiles: number;
+  /** Where to resume (`{"resync": true, "continuation": ...}`) when the re-sync stopped before the end. */
+  readonly continuation?: string;
+  /**
+   * A new invocation carries on from `continuation`: the counts are those so far, and the
+   * function logs the final ones.
+   */
+  readonly continues?: boolean;
+}
+
+/** The counts of a re-sync, without what only its end knows. */
+export type ResyncCounts = { -readonly [K in Exclude<keyof ResyncSummary, 'remaining' | 'continuation' | 'continues'>]: ResyncSummary[K] };
+
+/** Where a re-sync stands: a data directory (index in DATA_DIRECTORIES) and the last path below it that is done. */
+export interface ResyncPosition {
+  readonly directory: number;
+  readonly after?: string;
+}
+
+/** Options of {@link resync}. */
+export interface ResyncOptions {
+  /** Copy every object, even those whose file already has the same size and modification time. */
+  readonly force?: boolean;
+  /** Requests in flight. */
+  readonly concurrency?: number;
+  /** Resume here instead of at the start (the temporary-file sweep is then skipped). */
+  readonly from?: ResyncPosition;
+  /**
+   * Take no new object from this time (epoch ms); copies under way go on until the context's
+   * deadline. At least one object is taken per call, so a chain of calls always gets through.
+   */
+  readonly stopTaking?: number;
+}
+
+/** The result of one {@link resync} call. */
+export interface ResyncResult {
+  readonly counts: ResyncCounts;
+  /** Where the next call must resume; absent when the whole bucket is done. */
+  readonly next?: ResyncPosition;
+}
+
+
+/** Objects between checkpoints (and confirmation listings): one listing page. */
+const BATCH = 1000;
+
+export function encodePosition(position: ResyncPosition): string {
+  return Buffer.from(JSON.stringify([position.directory, position.after ?? null])).toString('base64url');
+}
+
+/** Reads a continuation token; throws a clear error for anything else. */
+export function decodePosition(token: string): ResyncPosition {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value) || value.length !== 2 || !Number.isInteger(value[0]) || value[0] < 0 || value[0] > DATA_DIRECTORIES.length
+    || (value[1] !== null && typeof value[1] !== 'string')) {
+    throw new Error(`not a continuation token of this function: ${JSON.stringify(token).slice(0, 100)}`);
+  }
+  return { directory: value[0], after: value[1] ?? undefined };
+}
+
+/** A listed object that maps to a file. */
+interface Listed extends ObjectVersion {
+  /** The key without its prefix: the file's path below its data directory. */
+  readonly rest: string;
+  readonly mapped: MappedKey;
+  readonly size: number;
+}
+
+/** S3 lists keys in the order of their UTF-8 bytes, which JavaScript's string order is not. */
+function compareKeys(a: string, b: string): number {
+  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * Where the page after `page` starts: after its last key. StartAfter rather than the
+ * continuation token, which some S3-compatible servers cannot make (s3rver on OpenSSL 3).
+ */
+function nextPage(page: ListObjectsV2CommandOutput): { StartAfter?: string; ContinuationToken?: string } | undefined {
+  if (!page.IsTruncated) return undefined;
+  const last = page.Contents?.[page.Contents.length - 1]?.Key;
+  if (last !== undefined) return { StartAfter: last };
+  return page.NextContinuationToken ? { ContinuationToken: page.NextContinuationToken } : undefined;
+}
+
+/** One prefix's objects in key order, after a given path, with the next page fetched ahead. */
+class PrefixListing {
+  private items: Listed[] = [];
+  private index = 0;
+  private pending?: Promise<ListObjectsV2CommandOutput>;
+  private more?: { StartAfter?: string; ContinuationToken?: string };
+
+  constructor(private readonly ctx: SyncContext, private readonly bucket: string, private readonly prefix: string,
+    after: string | undefined, private readonly onSkip: () => void, private readonly readAhead: boolean) {
+    this.pending = this.fetch({ StartAfter: after === undefined ? undefined : prefix + after });
+  }
+
+  private fetch(params: { StartAfter?: string; ContinuationToken?: string }): Promise<ListObjectsV2CommandOutput> {
+    const page = this.ctx.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ...params }));
+    page.catch(() => undefined); // a page read ahead may never be awaited
+    return page;
+  }
+
+  /** The next object, or `undefined` at the end. */
+  async peek(): Promise<Listed | undefined> {
+    while (this.index >= this.items.length) {
+      if (!this.pending && this.more) this.pending = this.fetch(this.more);
+      this.more = undefined;
+      if (!this.pending) return undefined;
+      const page = await this.pending;
+      this.pending = undefined;
+      const more = nextPage(page);
+      const fetchMore = () => this.fetch(more!);
+      if (more && this.readAhead) this.pending = fetchMore();
+      this.items = [];
+      this.index = 0;
+      for (const obj of page.Contents ?? []) {
+        const mapped = obj.Key === undefined ? undefined : mapKey(obj.Key);
+        if (mapped?.kind !== 'file') {
+          this.onSkip();
+          continue;
+        }
+        const rest = mapped.key.slice(this.prefix.length);
+        this.items.push({ key: mapped.key, rest, mapped, etag: obj.ETag, size: obj.Size ?? 0, lastModified: obj.LastModified });
+      }
+      if (!this.pending) this.more = more; // fetched only if asked for
+    }
+    return this.items[this.index];
+  }
+
+  shift(): void {
+    this.index++;
+  }
+}
+
+/** A file of a data directory and the objects of each of its prefixes that map to it, in precedence order. */
+interface ListedFile {
+  readonly rest: string;
+  readonly candidates: ReadonlyArray<Listed | undefined>;
+}
+
+/**
+ * The files of one data directory in path order, merged from the listings of its prefixes
+ * (`excel-data/` and `excel/`), so that every key mapping to a file is seen at once while
+ * memory holds no more than a page per prefix, whatever the size of the bucket.
+ */
+class DirectoryListing {
+  private readonly listings: PrefixListing[];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: SyncContext, bucket: string, prefixes: readonly string[], after: string | undefined, onSkip: () => void, readAhead = true) {
+    this.listings = prefixes.map(p => new PrefixListing(ctx, bucket, p, after, onSkip, readAhead));
+  }
+
+  /** The next file, or `undefined` at the end; calls are served one at a time, in order. */
+  next(): Promise<ListedFile | undefined> {
+    const result = this.queue.then(() => this.take());
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async take(): Promise<ListedFile | undefined> {
+    const heads = this.listings.length === 1 ? [await this.listings[0].peek()] : await Promise.all(this.listings.map(l => l.peek()));
+    let first: string | undefined;
+    for (const head of heads) {
+      if (head && (first === undefined || compareKeys(head.rest, first) < 0)) first = head.rest;
+    }
+    if (first === undefined) return undefined;
+    const candidates = heads.map((head, i) => {
+      if (head?.rest !== first) return undefined;
+      this.listings[i].shift();
+      return head;
+    });
+    return { rest: first, candidates };
+  }
+}
+
+function isPreconditionFailed(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.$metadata?.httpStatusCode === 412 || e?.name === 'PreconditionFailed';
+}
+
+/**
+ * Brings one file in line with the object the listing chose for it: skipped when size and
+ * modification time match; otherwise one GET, conditional on the listed ETag. An object that
+ * changed or vanished since the listing is synced as an event would be.
+ *
+ * @returns `listed` when the listed version was written (and is to be confirmed), else what was done
+ */
+async function resyncFile(ctx: SyncContext, bucket: string, source: Listed, force: boolean, known: KnownDirectories): Promise<'listed' | 'unchanged' | SyncOutcome> {
+  const local = await fileState(ctx.mountPath, source.mapped);
+  if (!force && local && local.size === source.size && Math.floor(local.mtimeMs / 1000) === seconds(source.lastModified)) {
+    return 'unchanged';
+  }
+  let res;
+  try {
+    res = await ctx.client.send(new GetObjectCommand({ Bucket: bucket, Key: source.key, IfMatch: source.etag }));
+  } catch (err) {
+    if (!isNotFound(err) && !isPreconditionFailed(err)) throw err;
+    return syncKey(ctx, bucket, source.mapped, 'created');
+  }
+  // Servers that ignore If-Match send whatever is current: the ETag tells.
+  if (source.etag !== undefined && res.ETag !== source.etag) {
+    (res.Body as Readable | undefined)?.destroy();
+    return syncKey(ctx, bucket, source.mapped, 'created');
+  }
+  const started = Date.now();
+  const bytes = await writeAtomically(ctx.mountPath, source.mapped, res.Body as Readable, {
+    expectedSize: res.ContentLength,
+    mtime: res.LastModified,
+    stallTimeoutMs: ctx.stallTimeoutMs,
+    deadline: ctx.deadline,
+    known,
+  });
+  ctx.log('info', 'copied', { key: source.key, path: targetPath(ctx.mountPath, source.mapped), bytes, ms: Date.now() - started });
+  return 'listed';
+}
+
+/**
+ * Lists again the range a batch covered and syncs, as an event would, every file whose object
+ * changed between the listing and the copy: the only case where the copy could have landed
+ * after the work of that change's own event. One listing request per page, instead of a
+ * request per object.
+ */
+async function confirmBatch(ctx: SyncContext, bucket: string, prefixes: readonly string[], after: string | undefined, last: string,
+  written: readonly Listed[], counts: ResyncCounts): Promise<void> {
+  const wanted = new Set(written.map(w => w.rest));
+  const now = new Map<string, ListedFile>();
+  const listing = new DirectoryListing(ctx, bucket, prefixes, after, () => undefined, false);
+  for (let file = await listing.next(); file && compareKeys(file.rest, last) <= 0; file = await listing.next()) {
+    if (wanted.has(file.rest)) now.set(file.rest, file);
+    if (file.rest === last) break; // no need for the page after
+  }
+  for (const copied of written) {
+    const file = now.get(copied.rest);
+    if (sameVersion(file && pickSource(file.candidates), copied)) continue;
+    const ownExists = file?.candidates.some(c => c?.key === copied.key) ?? false;
+    ctx.log('info', 'changed during the re-sync: syncing it again', { key: copied.key });
+    await settle(ctx, counts, copied.mapped.key, () => syncKey(ctx, bucket, copied.mapped, ownExists ? 'created' : 'removed'));
+  }
+}
+
+/** Runs one file's sync, counting a conflict or a failure instead of throwing. `undefined` when it failed. */
+async function settle<T>(ctx: SyncContext, counts: ResyncCounts, key: string, work: () => Promise<T>): Promise<T | 'cut' | undefined> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof SyncConflict) {
+      counts.conflicts++;
+      ctx.log('warn', 'not synced: conflicts with the local tree', { key, reason: err.message });
+    } else if (ctx.deadline !== undefined && Date.now() >= ctx.deadline) {
+      return 'cut'; // stopped by the time limit: the next invocation does it again
+    } else {
+      counts.failed++;
+      ctx.log('error', 'copy failed', { key, error: String(err) });
+    }
+    return undefined;
+  }
 }
 
 /**
  * Copies every object whose file is missing or differs (size, or modification time to the
  * second, as `aws s3 sync` compares), or every object with `force`. Removes nothing but
  * leftover temporary files: the data directories may hold files the dashboard wrote itself.
+ *
+ * Works through the bucket in key order, a listing page at a time, with `concurrency` requests
+ * in flight, and stops taking objects at `stopTaking`: the result then says where to resume.
  */
-export async function resync(ctx: SyncContext, bucket: string, options: { force?: boolean } = {}): Promise<ResyncSummary> {
-  const sweptTemporaryFiles = await sweepTemporaryFiles(ctx.mountPath, TEMP_FILE_MAX_AGE_MS);
+export async function resync(ctx: SyncContext, bucket: string, options: ResyncOptions = {}): Promise<ResyncResult> {
+  const counts: ResyncCounts = { copied: 0, unchanged: 0, skipped: 0, conflicts: 0, failed: 0, sweptTemporaryFiles: 0 };
+  if (!options.from) counts.sweptTemporaryFiles = await sweepTemporaryFiles(ctx.mountPath, TEMP_FILE_MAX_AGE_MS);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_RESYNC_CONCURRENCY);
+  const stopAt = Math.min(options.stopTaking ?? Infinity, ctx.deadline ?? Infinity);
+  const known = new KnownDirectories();
+  let taken = 0;
+  const stopping = () => taken > 0 && Date.now() >= stopAt;
 
-  // One source per file: the newest key, the first prefix winning a tie (as in syncKey).
-  const sources = new Map<string, { mapped: MappedKey; size: number; lastModified?: Date }>();
-  let skipped = 0;
-  for (const { prefix } of PREFIX_DIRECTORIES) {
-    let token: string | undefined;
-    do {
-      const page = await ctx.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const obj of page.Contents ?? []) {
-        const mapped = obj.Key === undefined ? undefined : mapKey(obj.Key);
-        if (mapped?.kind !== 'file') {
-          skipped++;
-          continue;
+  for (let d = options.from?.directory ?? 0; d < DATA_DIRECTORIES.length; d++) {
+    const prefixes = PREFIX_DIRECTORIES.filter(p => p.directory === DATA_DIRECTORIES[d]).map(p => p.prefix);
+    let after = d === options.from?.directory ? options.from.after : undefined;
+    const listing = new DirectoryListing(ctx, bucket, prefixes, after, () => counts.skipped++);
+    let confirming: Promise<void> = Promise.resolve();
+    let ended = false;
+    while (!ended) {
+      // One batch: objects taken in path order, all finished before the checkpoint.
+      const batch: string[] = [];
+      const written: Listed[] = [];
+      let firstCut = Infinity;
+      const worker = async () => {
+        while (!ended && batch.length < BATCH && !stopping()) {
+          const file = await listing.next();
+          if (!file) {
+            ended = true;
+            return;
+          }
+          const seq = batch.push(file.rest) - 1;
+          taken++;
+          const source = pickSource(file.candidates) as Listed;
+          const outcome = await settle(ctx, counts, source.key, () => resyncFile(ctx, bucket, source, options.force === true, known));
+          if (outcome === 'unchanged') {counts.unchanged++;} else if (outcome === 'listed') {
+            counts.copied++;
+            written.push(source);
+          } else if (outcome === 'copied') {counts.copied++;} else if (outcome === 'cut') {firstCut = Math.min(firstCut, seq);}
         }
-        const path = targetPath(ctx.mountPath, mapped);
-        const known = sources.get(path);
-        if (!known || seconds(obj.LastModified) > seconds(known.lastModified)) {
-          sources.set(path, { mapped, size: obj.Size ?? 0, lastModified: obj.LastModified });
-        }
+      };
+      const settled = await Promise.allSettled(Array.from({ length: concurrency }, worker));
+      await confirming;
+      const listingFailed = settled.find(s => s.status === 'rejected');
+      if (listingFailed) throw (listingFailed as PromiseRejectedResult).reason;
+      if (batch.length === 0) {
+        if (ended) break;
+        return { counts, next: { directory: d, after } }; // stopped before this batch
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      const last = batch.reduce((a, b) => (compareKeys(a, b) < 0 ? b : a));
+      confirming = written.length > 0 ? confirmBatch(ctx, bucket, prefixes, after, last, written, counts) : Promise.resolve();
+      if (firstCut !== Infinity || (!ended && stopping())) {
+        await confirming;
+        // Resume after the last object before the first one the time limit cut short.
+        const done = [...batch].sort(compareKeys).slice(0, firstCut === Infinity ? batch.length : firstCut);
+        const resumeAfter = done.length > 0 ? done[done.length - 1] : after;
+        return { counts, next: { directory: d, after: resumeAfter } };
+      }
+      after = last;
+    }
+    await confirming;
   }
+  return { counts };
+}
 
-  let copied = 0, unchanged = 0, conflicts = 0, failed = 0, remaining = 0;
-  const queue = [...sources.values()];
-  const worker = async () => {
-    for (let item = queue.shift(); item; item = queue.shift()) {
-      if (ctx.deadline !== undefined && Date.now() >= ctx.deadline) {
-        remaining++;
-        continue;
-      }
-      const local = await fileState(ctx.mountPath, item.mapped);
-      if (!options.force && local && local.size === item.size && Math.floor(local.mtimeMs / 1000) === seconds(item.lastModified)) {
-        unchanged++;
-        continue;
-      }
-      try {
-        const outcome = await syncKey(ctx, bucket, item.mapped, 'created');
-        if (outcome === 'copied') copied++;
-      } catch (err) {
-        if (err instanceof SyncConflict) {
-          conflicts++;
-          ctx.log('warn', 'not synced: conflicts with the local tree', { key: item.mapped.key, reason: err.message });
-        } else {
-          failed++;
-          ctx.log('error', 'copy failed', { key: item.mapped.key, error: String(err) });
-        }
+/**
+ * Counts the objects from a position to the end of the bucket, until `until` (epoch ms).
+ *
+ * @returns the count, and whether it reached the end
+ */
+export async function countRemaining(ctx: SyncContext, bucket: string, from: ResyncPosition,
+  until?: number): Promise<{ count: number; complete: boolean }> {
+  let count = 0;
+  for (let d = from.directory; d < DATA_DIRECTORIES.length; d++) {
+    for (const { prefix } of PREFIX_DIRECTORIES.filter(p => p.directory === DATA_DIRECTORIES[d])) {
+      const after = d === from.directory ? from.after : undefined;
+      let params: { StartAfter?: string; ContinuationToken?: string } | undefined = { StartAfter: after === undefined ? undefined : prefix + after };
+      while (params) {
+        if (until !== undefined && Date.now() >= until) return { count, complete: false };
+        const page = await ctx.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...params }));
+        count += (page.Contents ?? []).filter(o => o.Key !== undefined && mapKey(o.Key).kind === 'file').length;
+        params = nextPage(page);
       }
     }
-  };
-  await Promise.all(Array.from({ length: RESYNC_CONCURRENCY }, worker));
-  return { copied, unchanged, skipped, conflicts, failed, remaining, sweptTemporaryFiles };
+  }
+  return { count, complete: true };
 }

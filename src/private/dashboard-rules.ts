@@ -166,6 +166,7 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
     (d) => !Number.isInteger(days(d)) || days(d) < 1, 'a whole number of days, at least 1'),
 
   // File sync.
+  wholeNumberIn('syncConcurrency', (p) => p.syncConcurrency, 1, 50),
   {
     prop: 'syncFunctionRuntime',
     violated: (p) => p.syncFunctionRuntime !== undefined && !Token.isUnresolved(p.syncFunctionRuntime.name)

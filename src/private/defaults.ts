@@ -4,6 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_RESYNC_CONCURRENCY } from '../file-sync/keys';
 
 /**
  * The one place where the defaults of `PanintelligenceDashboardProps` and of the public helper
@@ -36,6 +37,7 @@ export const DEFAULTS = {
   databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
   statefulRemovalPolicy: RemovalPolicy.RETAIN,
   syncFunctionRuntime: lambda.Runtime.NODEJS_24_X,
+  syncConcurrency: DEFAULT_RESYNC_CONCURRENCY,
   /** A quarter of incident look-back, with CloudWatch Logs storage bounded (never expiring grows the bill forever). */
   logRetention: logs.RetentionDays.THREE_MONTHS,
   fileSystemBackupRetention: Duration.days(35),

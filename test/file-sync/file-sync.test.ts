@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FileSync, FileSyncProps } from '../../src/file-sync/file-sync';
+import { synth as dashboardSynth } from '../util';
 
 interface Fixture {
   readonly stack: Stack;
@@ -130,8 +131,26 @@ describe('the sync function', () => {
       Handler: 'index.handler',
       MemorySize: 512,
       Timeout: 900,
-      Environment: { Variables: { MOUNT_PATH: '/mnt/efs', BUCKET_NAME: { Ref: bucketId } } },
+      Environment: { Variables: { MOUNT_PATH: '/mnt/efs', BUCKET_NAME: { Ref: bucketId }, SYNC_CONCURRENCY: '16' } },
     });
+  });
+
+  test('takes the requests in flight of a re-sync, and refuses what the handler cannot use', () => {
+    synth({ concurrency: 32 }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SYNC_CONCURRENCY: '32' }) },
+    });
+    for (const bad of [0, 51, 2.5]) {
+      expect(() => build({ concurrency: bad })).toThrow(`concurrency must be a whole number from 1 to 50, got ${bad}`);
+    }
+  });
+
+  test('the dashboard passes syncConcurrency on, and names it when it is out of range', () => {
+    const dashboard = dashboardSynth(() => ({ syncConcurrency: 8 }));
+    dashboard.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SYNC_CONCURRENCY: '8', MOUNT_PATH: '/mnt/efs' }) },
+    });
+    expect(() => dashboardSynth(() => ({ syncConcurrency: 0 }))).toThrow(/syncConcurrency must be a whole number from 1 to 50, got 0/);
+    expect(() => dashboardSynth(() => ({ syncConcurrency: 64 }))).toThrow(/syncConcurrency must be a whole number from 1 to 50, got 64/);
   });
 
   test('takes a runtime, memory size and time limit', () => {
@@ -226,6 +245,7 @@ describe('the function role is least privilege', () => {
       'elasticfilesystem:ClientMount',
       'elasticfilesystem:ClientRootAccess',
       'elasticfilesystem:ClientWrite',
+      'lambda:InvokeFunction',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetObject',
@@ -258,6 +278,20 @@ describe('the function role is least privilege', () => {
   });
 });
 
+describe('a re-sync that runs out of time', () => {
+  test('may invoke the function itself, and nothing else, once that policy exists', () => {
+    const invoke = roleStatements(template, roleId).filter(s => asArray(s.Action).includes('lambda:InvokeFunction'));
+    expect(invoke).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [functionId, 'Arn'] } })]);
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { PolicyDocument: { Statement: [Match.objectLike({ Action: 'lambda:InvokeFunction' })] } } });
+    const [policyId] = Object.keys(policies);
+    expect(policies[policyId].Properties.Roles).toEqual([{ Ref: roleId }]);
+    // The function does not wait for it (that would be a cycle); the deploy-time re-sync does.
+    expect(template.findResources('AWS::Lambda::Function')[functionId].DependsOn ?? []).not.toContain(policyId);
+    const [sync] = Object.values(template.findResources('Custom::PanintelligenceFileSync'));
+    expect(sync.DependsOn).toContain(policyId);
+  });
+});
+
 describe('the deploy-time re-sync', () => {
   test('is a custom resource served by the function itself, after the notifications exist', () => {
     const resources = template.findResources('Custom::PanintelligenceFileSync');
@@ -268,6 +302,8 @@ describe('the deploy-time re-sync', () => {
       BucketName: { Ref: bucketId },
       AccessPointId: { Ref: id(fixture.sync.accessPoint) },
       HandlerHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      // Within ServiceTimeout, less the two retries of a first attempt that cannot start.
+      TimeLimitSeconds: 1140,
     });
     const notifications = Object.keys(template.findResources('Custom::S3BucketNotifications'));
     expect(resource.DependsOn).toEqual(expect.arrayContaining(notifications));
