@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Aws, CustomResource, Duration, Fn, Names, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS } from './private/defaults';
 import { createLogGroup } from './private/logging';
 import { nagResourceFinding, suppressNag } from './private/nag';
+import { stackUniqueName } from './private/names';
 import { ownerOf, validate } from './private/validation';
 
 /** The bundled vault-emptying handler, next to this file's directory in both `src/` and `lib/`. */
@@ -134,7 +135,8 @@ export class FileSystemBackup extends Construct {
     // A vault has no snapshot to take: anything but DESTROY keeps it.
     const removalPolicy = props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : DEFAULTS.statefulRemovalPolicy;
     this.vault = props.backupVault ?? new backup.BackupVault(this, 'Vault', {
-      backupVaultName: uniqueName(this, 'Vault'),
+      // AWS Backup names: 2 to 50 letters, digits, '-' and '_'.
+      backupVaultName: stackUniqueName(this, 'Vault', 37),
       encryptionKey: props.encryptionKey,
       removalPolicy,
       notificationTopic: props.notificationTopic,
@@ -145,7 +147,7 @@ export class FileSystemBackup extends Construct {
       ] : undefined,
     });
 
-    this.plan = new backup.BackupPlan(this, 'Plan', { backupVault: this.vault, backupPlanName: uniqueName(this, 'Plan') });
+    this.plan = new backup.BackupPlan(this, 'Plan', { backupVault: this.vault, backupPlanName: stackUniqueName(this, 'Plan', 37) });
     this.plan.addRule(new backup.BackupPlanRule({
       ruleName: 'Daily',
       scheduleExpression: props.schedule ?? DEFAULTS.fileSystemBackupSchedule,
@@ -237,13 +239,3 @@ export class FileSystemBackup extends Construct {
   }
 }
 
-/**
- * A name AWS Backup requires (2 to 50 letters, digits, '-' and '_'): the construct path (with
- * its hash), then the random last 12 digits of the stack's unique id, so it differs between
- * dashboards, stacks and successive deployments of one stack.
- */
-function uniqueName(scope: Construct, id: string): string {
-  const stackGuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
-  const stackGuidTail = Fn.select(4, Fn.split('-', stackGuid));
-  return `${Names.uniqueResourceName(new Construct(scope, `${id}Name`), { maxLength: 37, separator: '-' })}-${stackGuidTail}`;
-}

@@ -287,8 +287,8 @@ describe('database, default', () => {
     expect(group.RetentionInDays).toBe(90);
     expect(group.LogGroupName).toEqual({
       'Fn::Join': ['', [
-        expect.stringMatching(/^\/aws\/vendedlogs\/states\/TestDashboardDatabase[A-Za-z0-9]+-$/),
-        { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] },
+        expect.stringMatching(/^\/aws\/vendedlogs\/states\/Test-Dashboard-Database-[A-Za-z0-9-]+-$/),
+        { 'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] },
       ]],
     });
   });

@@ -37,6 +37,8 @@ describe('teardown that matches removalPolicy', () => {
       'AWS::Logs::LogGroup Retain',
       'AWS::Logs::LogGroup Retain',
       'AWS::Logs::LogGroup Retain',
+      'AWS::Logs::LogGroup Retain',
+      'AWS::Logs::LogGroup Retain',
       'AWS::RDS::DBInstance Snapshot',
       'AWS::S3::Bucket Retain',
       'AWS::S3::Bucket Retain',
@@ -51,10 +53,15 @@ describe('teardown that matches removalPolicy', () => {
       'AWS::Logs::LogGroup Retain',
       'AWS::Logs::LogGroup Retain',
       'AWS::Logs::LogGroup Retain',
+      'AWS::Logs::LogGroup Retain',
+      'AWS::Logs::LogGroup Retain',
       'AWS::RDS::DBInstance Retain',
       'AWS::RDS::DBSubnetGroup Retain',
       'AWS::S3::Bucket Retain',
       'AWS::S3::Bucket Retain',
+      // The master and app secrets: a kept database keeps working credentials.
+      'AWS::SecretsManager::Secret Retain',
+      'AWS::SecretsManager::Secret Retain',
     ]);
     template.resourceCountIs('Custom::PanintelligenceBackupVaultCleanup', 0);
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
@@ -112,6 +119,8 @@ describe('physical names', () => {
     expect(names.map(([where]) => where).sort()).toEqual([
       expect.stringMatching(/^DashboardBackupPlan[0-9A-F]{8}\.BackupPlan\.BackupPlanName$/),
       expect.stringMatching(/^DashboardBackupVault[0-9A-F]{8}\.BackupVaultName$/),
+      // Step Functions logs under /aws/vendedlogs/, which needs a name.
+      expect.stringMatching(/^DashboardDatabaseRefreshOnRotationLogs[0-9A-F]{8}\.LogGroupName$/),
     ]);
     for (const [, value] of names) {
       expect((value as any)['Fn::Join'][1][1]).toEqual({
@@ -126,8 +135,8 @@ describe('physical names', () => {
     new PanintelligenceDashboard(stack, 'Sales', props);
     new PanintelligenceDashboard(stack, 'Finance', { ...props, domainName: 'finance.example.com' });
     const names = physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value));
-    expect(names).toHaveLength(4);
-    expect(new Set(names).size).toBe(4);
+    expect(names).toHaveLength(6);
+    expect(new Set(names).size).toBe(6);
   });
 
   test('the same dashboard in two stacks of one account has different names', () => {
@@ -138,7 +147,7 @@ describe('physical names', () => {
       return stack;
     });
     const names = stacks.flatMap((stack) => physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value)));
-    expect(names).toHaveLength(4);
-    expect(new Set(names).size).toBe(4);
+    expect(names).toHaveLength(6);
+    expect(new Set(names).size).toBe(6);
   });
 });

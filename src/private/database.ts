@@ -1,4 +1,4 @@
-import { Aws, CustomResource, Duration, Fn, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,7 +15,9 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { checkUsername, PROVISION_HANDLER_ASSET } from './database-user';
 import { createLogGroup } from './logging';
+import { DEFAULTS } from './defaults';
 import { nagResourceFinding, suppressNag } from './nag';
+import { stackUniqueName } from './names';
 
 /** The schema the dashboard keeps its repository in. */
 export const SCHEMA_NAME = 'dashboard';
@@ -365,9 +367,9 @@ export class DashboardDatabase extends Construct {
       // Under /aws/vendedlogs/ Step Functions delivers logs without adding to the account's
       // CloudWatch Logs resource policy, which has a size limit. The stack's id makes the name
       // unique also against a group a deleted stack of the same name left behind.
-      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 120 })}-${Fn.select(2, Fn.split('/', Aws.STACK_ID))}`,
+      logGroupName: `/aws/vendedlogs/states/${stackUniqueName(this, 'RefreshOnRotationLogs', 120)}`,
       retention: this.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: DEFAULTS.logRemovalPolicy,
     });
     const stateMachine = new sfn.StateMachine(this, 'RefreshOnRotation', {
       definitionBody: sfn.DefinitionBody.fromChainable(start.next(wait).next(describe).next(outcome)),
