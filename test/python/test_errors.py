@@ -40,8 +40,7 @@ def test_unknown_argument():
     (dict(min_capacity=3, max_capacity=2), "minCapacity"),
     (dict(scale_out_cpu_percent=150), "scaleOutCpuPercent"),
     (dict(database_allocated_storage=5), "databaseAllocatedStorage"),
-    pytest.param(dict(alarms=DashboardAlarmOptions(database_cpu=AlarmSettings(threshold=-1))), "databaseCpu",
-                 marks=pytest.mark.xfail(strict=True, reason="alarm-setting errors do not name the construct path yet")),
+    (dict(alarms=DashboardAlarmOptions(database_cpu=AlarmSettings(threshold=-1))), "databaseCpu"),
 ])
 def test_invalid_value_names_the_path_and_the_prop(props, prop):
     stack = stack_in()
