@@ -181,7 +181,7 @@ export class FileSystemBackup extends Construct {
     const scope = new Construct(this, 'VaultCleanup');
     const fn = new lambda.Function(scope, 'Function', {
       description: 'Empties the dashboard\'s backup vault when the stack is deleted',
-      runtime: DEFAULTS.syncFunctionRuntime,
+      runtime: DEFAULTS.handlerRuntime,
       code: lambda.Code.fromAsset(CLEANUP_HANDLER_ASSET),
       handler: 'index.handler',
       // The provider framework waits up to its own 15-minute limit; the handler stops before.

@@ -11,8 +11,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_RESYNC_CONCURRENCY, PREFIX_DIRECTORIES } from './keys';
 import { DEFAULTS } from '../private/defaults';
+import { vpcFunctionRole } from '../private/function-role';
 import { createLogGroup } from '../private/logging';
 import { nagResourceFinding, suppressNag } from '../private/nag';
+import { ownerOf, validate, wholeNumberIn } from '../private/validation';
 
 /** Construct id of aws-cdk-lib's singleton that configures bucket notifications in a stack. */
 const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
@@ -226,34 +228,7 @@ export class FileSync extends Construct {
 
     this.logGroup = createLogGroup(this, 'LogGroup', { retention: props.logRetention });
 
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Panintelligence file sync function',
-      // In the role itself rather than a separate policy, so they are in force before Lambda
-      // checks them when it creates the function in the VPC.
-      inlinePolicies: {
-        'vpc-and-logs': new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              // What AWSLambdaVPCAccessExecutionRole grants; EC2 takes no narrower resource here.
-              actions: [
-                'ec2:CreateNetworkInterface',
-                'ec2:DescribeNetworkInterfaces',
-                'ec2:DescribeSubnets',
-                'ec2:DeleteNetworkInterface',
-                'ec2:AssignPrivateIpAddresses',
-                'ec2:UnassignPrivateIpAddresses',
-              ],
-              resources: ['*'],
-            }),
-            new iam.PolicyStatement({
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [this.logGroup.logGroupArn],
-            }),
-          ],
-        }),
-      },
-    });
+    const role = vpcFunctionRole(this, 'Role', 'Panintelligence file sync function', this.logGroup);
     // Read only the synced prefixes. ListBucket makes a missing key answer 404 rather than
     // 403, which the handler needs to tell a deleted object from a failure.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -269,9 +244,7 @@ export class FileSync extends Construct {
 
     const timeout = props.timeout ?? DEFAULT_TIMEOUT;
     const concurrency = props.concurrency ?? DEFAULT_RESYNC_CONCURRENCY;
-    if (!Token.isUnresolved(concurrency) && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50)) {
-      throw new Error(`FileSync ${this.node.path}: concurrency must be a whole number from 1 to 50, got ${concurrency}`);
-    }
+    validate(ownerOf('FileSync', this), props, [wholeNumberIn('concurrency', () => concurrency, 1, 50)]);
     this.function = new lambda.Function(this, 'Function', {
       description: 'Copies Panintelligence uploads from S3 to the dashboard file system',
       runtime: props.runtime ?? DEFAULTS.syncFunctionRuntime,
@@ -302,11 +275,6 @@ export class FileSync extends Construct {
       this.bucket.addEventNotification(s3.EventType.OBJECT_REMOVED, destination, { prefix });
     }
 
-    suppressNag(role, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'The network-interface actions a function in a VPC needs take no narrower resource than *.',
-      appliesTo: ['Resource::*'],
-    }]);
     suppressNag(role.node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',
       reason: 'Read-only access to the objects under the synced prefixes of the uploads bucket, whose keys are the users\' uploads.',

@@ -14,8 +14,9 @@ import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { checkUsername, PROVISION_HANDLER_ASSET } from './database-user';
-import { createLogGroup } from './logging';
 import { DEFAULTS } from './defaults';
+import { vpcFunctionRole } from './function-role';
+import { createLogGroup } from './logging';
 import { nagResourceFinding, suppressNag } from './nag';
 import { stackUniqueName } from './names';
 
@@ -234,44 +235,13 @@ export class DashboardDatabase extends Construct {
    */
   private provisionAppUser(props: DashboardDatabaseProps): CustomResource {
     const logGroup = createLogGroup(this, 'ProvisioningLogs', { retention: props.logRetention });
-    const role = new iam.Role(this, 'ProvisioningRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Panintelligence dashboard database user provisioning',
-      // In the role itself, so they are in force when Lambda creates the function in the VPC.
-      inlinePolicies: {
-        'vpc-and-logs': new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              // What AWSLambdaVPCAccessExecutionRole grants; EC2 takes no narrower resource here.
-              actions: [
-                'ec2:CreateNetworkInterface',
-                'ec2:DescribeNetworkInterfaces',
-                'ec2:DescribeSubnets',
-                'ec2:DeleteNetworkInterface',
-                'ec2:AssignPrivateIpAddresses',
-                'ec2:UnassignPrivateIpAddresses',
-              ],
-              resources: ['*'],
-            }),
-            new iam.PolicyStatement({
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [logGroup.logGroupArn],
-            }),
-          ],
-        }),
-      },
-    });
+    const role = vpcFunctionRole(this, 'ProvisioningRole', 'Panintelligence dashboard database user provisioning', logGroup);
     this.masterSecret.grantRead(role);
     this.secret.grantRead(role);
-    suppressNag(role, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'The network-interface actions a function in a VPC needs take no narrower resource than *.',
-      appliesTo: ['Resource::*'],
-    }]);
 
     const handler = new lambda.Function(this, 'ProvisioningFunction', {
       description: 'Creates the Panintelligence dashboard database user and schema',
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: DEFAULTS.handlerRuntime,
       handler: 'index.handler',
       code: lambda.Code.fromAsset(PROVISION_HANDLER_ASSET),
       role,

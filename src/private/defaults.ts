@@ -37,6 +37,8 @@ export const DEFAULTS = {
   databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
   statefulRemovalPolicy: RemovalPolicy.RETAIN,
   syncFunctionRuntime: lambda.Runtime.NODEJS_24_X,
+  /** The runtime of the library's other functions, which are bundled for Node.js 24 like the sync handler. */
+  handlerRuntime: lambda.Runtime.NODEJS_24_X,
   syncConcurrency: DEFAULT_RESYNC_CONCURRENCY,
   /** A quarter of incident look-back, with CloudWatch Logs storage bounded (never expiring grows the bill forever). */
   logRetention: logs.RetentionDays.THREE_MONTHS,
