@@ -5,6 +5,7 @@ import { DashboardMonitoring } from './monitoring';
 import { propsOf } from './private/dashboard-props';
 import { DEFAULTS } from './private/defaults';
 import { BURSTABLE, HOURS_PER_MONTH, PRICES, PRICES_AS_OF, REGIONS, RegionPrices, unitPrice as usd } from './private/prices';
+import { ValidationError } from './private/validation';
 
 /** The fleet's CPU step scaling uses one alarm to scale out and one to scale in. */
 const SCALING_ALARM_COUNT = 2;
@@ -276,13 +277,13 @@ export class CostEstimate {
   public static ofDashboard(dashboard: PanintelligenceDashboard, usage: CostUsageOptions = {}): CostBreakdown {
     const props = propsOf(dashboard);
     if (!props) {
-      throw new Error('CostEstimate.ofDashboard: expected a PanintelligenceDashboard');
+      throw new ValidationError('CostEstimate.ofDashboard', ['expected a PanintelligenceDashboard']);
     }
     const stackRegion = Stack.of(dashboard).region;
     const region = usage.region ?? (Token.isUnresolved(stackRegion) ? undefined : stackRegion);
     if (region === undefined) {
-      throw new Error(`CostEstimate.ofDashboard: the stack of ${dashboard.node.path} has no concrete region; `
-        + `give region (one of ${REGIONS.join(', ')})`);
+      throw new ValidationError('CostEstimate.ofDashboard', [`the stack of ${dashboard.node.path} has no concrete region; `
+        + `give region (one of ${REGIONS.join(', ')})`]);
     }
     const ownsVpc = props.vpc === undefined;
     return estimate({
@@ -346,7 +347,7 @@ export class CostEstimate {
 
 function pricesOf(region: string): RegionPrices {
   if (!Object.hasOwn(PRICES, region)) {
-    throw new Error(`CostEstimate: region "${region}" is not priced; priced regions: ${REGIONS.join(', ')}`);
+    throw new ValidationError('CostEstimate', [`region "${region}" is not priced; priced regions: ${REGIONS.join(', ')}`]);
   }
   return PRICES[region];
 }
@@ -380,19 +381,19 @@ function resolve(config: CostEstimateConfig): ResolvedConfig {
   const prices = pricesOf(region);
   const instanceType = (config.instanceType ?? DEFAULTS.instanceType).toString();
   if (!Object.hasOwn(prices.ec2, instanceType)) {
-    throw new Error(`CostEstimate: instanceType "${instanceType}" is not in the price table for ${region}; priced: ${Object.keys(prices.ec2).join(', ')}`);
+    throw new ValidationError('CostEstimate', [`instanceType "${instanceType}" is not in the price table for ${region}; priced: ${Object.keys(prices.ec2).join(', ')}`]);
   }
   const databaseInstanceType = (config.databaseInstanceType ?? DEFAULTS.databaseInstanceType).toString().replace(/^db\./, '');
   if (!Object.hasOwn(prices.rds, databaseInstanceType)) {
-    throw new Error(`CostEstimate: databaseInstanceType "${databaseInstanceType}" is not in the price table for ${region}; priced: ${Object.keys(prices.rds).join(', ')}`);
+    throw new ValidationError('CostEstimate', [`databaseInstanceType "${databaseInstanceType}" is not in the price table for ${region}; priced: ${Object.keys(prices.rds).join(', ')}`]);
   }
   const volumeType = config.volumeType ?? DEFAULTS.volumeType;
   if (volumeType !== ec2.EbsDeviceVolumeType.GP3 && volumeType !== ec2.EbsDeviceVolumeType.GP2) {
-    throw new Error(`CostEstimate: volumeType must be gp2 or gp3 (got "${volumeType}")`);
+    throw new ValidationError('CostEstimate', [`volumeType must be gp2 or gp3 (got "${volumeType}")`]);
   }
   const cpuCredits = config.cpuCredits ?? USAGE.cpuCredits;
   if (cpuCredits !== ec2.CpuCredits.UNLIMITED && cpuCredits !== ec2.CpuCredits.STANDARD) {
-    throw new Error(`CostEstimate: cpuCredits must be standard or unlimited (got "${cpuCredits}")`);
+    throw new ValidationError('CostEstimate', [`cpuCredits must be standard or unlimited (got "${cpuCredits}")`]);
   }
   const fileSystemStorage = amount('fileSystemStorage', config.fileSystemStorage, USAGE.fileSystemStorage);
   return {
@@ -423,7 +424,7 @@ function resolve(config: CostEstimateConfig): ResolvedConfig {
 function count(name: string, value: number | undefined, fallback: number, min: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < min) {
-    throw new Error(`CostEstimate: ${name} must be a whole number >= ${min} (got ${v})`);
+    throw new ValidationError('CostEstimate', [`${name} must be a whole number >= ${min} (got ${v})`]);
   }
   return v;
 }
@@ -431,7 +432,7 @@ function count(name: string, value: number | undefined, fallback: number, min: n
 function amount(name: string, value: number | undefined, fallback: number, max?: number): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v < 0 || (max !== undefined && v > max)) {
-    throw new Error(`CostEstimate: ${name} must be a number from 0${max !== undefined ? ` to ${max}` : ''} (got ${v})`);
+    throw new ValidationError('CostEstimate', [`${name} must be a number from 0${max !== undefined ? ` to ${max}` : ''} (got ${v})`]);
   }
   return v;
 }
@@ -439,7 +440,7 @@ function amount(name: string, value: number | undefined, fallback: number, max?:
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v <= 0) {
-    throw new Error(`CostEstimate: ${name} must be a number > 0 (got ${v})`);
+    throw new ValidationError('CostEstimate', [`${name} must be a number > 0 (got ${v})`]);
   }
   return v;
 }
