@@ -4,7 +4,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { only, synth } from './util';
 
 describe('network, default', () => {
-  const { template } = synth();
+  let template: Template;
+
+  beforeAll(() => {
+    ({ template } = synth());
+  });
 
   test('one VPC over two AZs with public, private and isolated subnets', () => {
     template.resourceCountIs('AWS::EC2::VPC', 1);
@@ -131,7 +135,11 @@ describe('any existing VPC: one resource per zone where AWS allows only one', ()
     return subnets.map((s) => resources[s.Ref].Properties.AvailabilityZone);
   }
 
-  const { template } = synth((s) => ({ vpc: twoGroupVpc(s), secretsManagerEndpoint: true }));
+  let template: Template;
+
+  beforeAll(() => {
+    ({ template } = synth((s) => ({ vpc: twoGroupVpc(s), secretsManagerEndpoint: true })));
+  });
 
   test('the fleet spans every private subnet of both groups', () => {
     const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
