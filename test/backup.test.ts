@@ -21,7 +21,14 @@ function build(props: Partial<FileSystemBackupProps> = {}, extra?: (stack: Stack
 }
 
 describe('defaults', () => {
-  const { stack, fileSystem, construct, template } = build();
+  let stack: Stack;
+  let fileSystem: efs.FileSystem;
+  let construct: FileSystemBackup;
+  let template: Template;
+
+  beforeAll(() => {
+    ({ stack, fileSystem, construct, template } = build());
+  });
 
   test('one vault, retained, encrypted with the AWS managed key, generated name', () => {
     template.resourceCountIs('AWS::Backup::BackupVault', 1);
@@ -156,7 +163,13 @@ describe('options', () => {
 });
 
 describe('removalPolicy DESTROY: the vault is emptied, then deleted', () => {
-  const { stack, construct, template } = build({ removalPolicy: RemovalPolicy.DESTROY });
+  let stack: Stack;
+  let construct: FileSystemBackup;
+  let template: Template;
+
+  beforeAll(() => {
+    ({ stack, construct, template } = build({ removalPolicy: RemovalPolicy.DESTROY }));
+  });
   const vaultId = () => stack.getLogicalId(construct.vault.node.defaultChild as backup.CfnBackupVault);
 
   test('the vault is deleted with the stack', () => {
