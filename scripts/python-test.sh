@@ -7,10 +7,11 @@
 #   run the same versions. They are cached in .cache/python/deps/<package>@<version>/ and the
 #   virtualenv in .cache/python/venv/, which is rebuilt only when that list changes;
 # - the jsii runtime and its pure-Python dependencies come from wheels pip finds through
-#   PIP_FIND_LINKS (default: ../shared/python-wheelhouse beside the clone, when it exists, and
-#   then with PIP_NO_INDEX=1) or from the registry pip is configured with, where it is reachable. attrs, cattrs,
-#   python-dateutil and pytest come from the OS (python3-attr, python3-cattr,
-#   python3-dateutil, python3-pytest) through --system-site-packages.
+#   PIP_FIND_LINKS (the wheelhouse PYTHON_WHEELHOUSE, default ../shared/python-wheelhouse beside
+#   the clone, first when it exists, and then with PIP_NO_INDEX=1), or from the registry pip is
+#   configured with where there is no wheelhouse. attrs, cattrs, python-dateutil and pytest come
+#   from the OS (python3-attr, python3-cattr, python3-dateutil, python3-pytest) through
+#   --system-site-packages.
 #
 #   scripts/python-test.sh [pytest arguments]
 #
@@ -24,9 +25,12 @@ cache=.cache/python
 venv=$cache/venv
 started=$SECONDS
 
-# The wheelhouse holds everything pip needs beyond the OS packages, so pip asks no index then.
-if [ -z "${PIP_FIND_LINKS:-}" ] && [ -d ../shared/python-wheelhouse ]; then
-  PIP_FIND_LINKS=$(cd ../shared/python-wheelhouse && pwd)
+# The wheelhouse (PYTHON_WHEELHOUSE, default ../shared/python-wheelhouse) holds everything pip
+# needs beyond the OS packages: when it exists it goes first in PIP_FIND_LINKS (keeping any links
+# already configured) and pip asks no index, unless PIP_NO_INDEX says otherwise.
+wheelhouse=${PYTHON_WHEELHOUSE:-../shared/python-wheelhouse}
+if [ -d "$wheelhouse" ]; then
+  PIP_FIND_LINKS="$(cd "$wheelhouse" && pwd)${PIP_FIND_LINKS:+ $PIP_FIND_LINKS}"
   PIP_NO_INDEX=${PIP_NO_INDEX:-1}
   export PIP_FIND_LINKS PIP_NO_INDEX
 fi
