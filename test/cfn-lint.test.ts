@@ -1,0 +1,66 @@
+// AWS's CloudFormation linter on the synthesized templates: no error for the default, DESTROY and
+// customised dashboards. W3005 (a redundant DependsOn) is aws-cdk-lib's own output, and W3010
+// flags the Availability Zone names that a synth without an account has to make up.
+import { execFileSync, spawnSync } from 'child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { build, customised, defaults } from './scenarios';
+
+function cfnLintAvailable(): boolean {
+  try {
+    execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** cfn-lint's exit status is a bit mask; the bit of value 2 means at least one error. */
+function reportsErrors(status: number | null): boolean {
+  return Math.floor((status ?? 0) / 2) % 2 === 1;
+}
+
+const available = cfnLintAvailable();
+if (!available) {
+  // eslint-disable-next-line no-console
+  console.warn('cfn-lint is not on PATH: the CloudFormation linter tests are skipped');
+}
+
+const scenarios = {
+  default: defaults,
+  destroy: (stack: Parameters<typeof defaults>[0]) => ({ ...defaults(stack), removalPolicy: RemovalPolicy.DESTROY }),
+  customised,
+};
+
+(available ? describe : describe.skip)('cfn-lint', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each(Object.keys(scenarios))('the %s template has no error', (name) => {
+    const { stack } = build(scenarios[name as keyof typeof scenarios]);
+    const file = join(dir, `${name}.template.json`);
+    writeFileSync(file, JSON.stringify(Template.fromStack(stack).toJSON()));
+    const result = spawnSync('cfn-lint', ['--format', 'parseable', '-i', 'W3005', 'W3010', '--', file], { encoding: 'utf8' });
+    const errors = result.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line));
+    expect(errors).toEqual([]);
+    expect(reportsErrors(result.status)).toBe(false);
+  });
+
+  test('an error is reported: a template with a bad engine version fails', () => {
+    const { stack } = build(defaults);
+    const template = Template.fromStack(stack).toJSON();
+    const [id] = Object.entries(template.Resources).find(([, r]: [string, any]) => r.Type === 'AWS::RDS::DBInstance')!;
+    delete template.Resources[id].Metadata['cfn-lint'];
+    const file = join(dir, 'without-ignore.template.json');
+    writeFileSync(file, JSON.stringify(template));
+    const result = spawnSync('cfn-lint', ['--format', 'parseable', '-i', 'W3005', 'W3010', '--', file], { encoding: 'utf8' });
+    expect(result.stdout).toMatch(/:E3691:/);
+    expect(reportsErrors(result.status)).toBe(true);
+  });
+});
