@@ -1,4 +1,6 @@
+export * from './props';
 export * from './dashboard';
+export * from './monitoring-props';
 export * from './monitoring';
 export * from './backup';
 export * from './access-logs';

@@ -45,7 +45,7 @@ function comparable(value: unknown): unknown {
 
 describe('documented defaults are the defaults used', () => {
   const cases: Array<[string, string, Record<string, DefaultName>]> = [
-    ['src/dashboard.ts', 'PanintelligenceDashboardProps', {}],
+    ['src/props.ts', 'PanintelligenceDashboardProps', {}],
     ['src/backup.ts', 'FileSystemBackupProps', { retention: 'fileSystemBackupRetention', removalPolicy: 'statefulRemovalPolicy' }],
     ['src/access-logs.ts', 'LoadBalancerAccessLogsProps',
       { prefix: 'accessLogsPrefix', retention: 'accessLogsRetention', removalPolicy: 'statefulRemovalPolicy' }],
@@ -61,7 +61,7 @@ describe('documented defaults are the defaults used', () => {
   });
 
   test('the dashboard documents a value for each of its plain defaults', () => {
-    const documented = new Set(documentedDefaults('src/dashboard.ts', 'PanintelligenceDashboardProps').map(([prop]) => prop));
+    const documented = new Set(documentedDefaults('src/props.ts', 'PanintelligenceDashboardProps').map(([prop]) => prop));
     for (const prop of ['natGateways', 'volumeSize', 'minCapacity', 'maxCapacity', 'scaleOutCpuPercent', 'scaleInCpuPercent',
       'databaseAllocatedStorage', 'databaseBackupRetention', 'secretRotation', 'fileSystemBackupRetention', 'syncFunctionRuntime']) {
       expect(documented).toContain(prop);

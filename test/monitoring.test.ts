@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { DashboardMonitoring, DashboardMonitoringProps } from '../src/monitoring';
+import { DashboardMonitoring, DashboardMonitoringProps } from '../src';
 
 const GIB = 1024 ** 3;
 

@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_RESYNC_CONCURRENCY, PREFIX_DIRECTORIES } from './keys';
+import { PREFIX_DIRECTORIES } from './keys';
 import { DEFAULTS } from '../private/defaults';
 import { vpcFunctionRole } from '../private/function-role';
 import { createLogGroup } from '../private/logging';
@@ -243,7 +243,7 @@ export class FileSync extends Construct {
     props.fileSystem.grantRootAccess(role);
 
     const timeout = props.timeout ?? DEFAULT_TIMEOUT;
-    const concurrency = props.concurrency ?? DEFAULT_RESYNC_CONCURRENCY;
+    const concurrency = props.concurrency ?? DEFAULTS.syncConcurrency;
     validate(ownerOf('FileSync', this), props, [wholeNumberIn('concurrency', () => concurrency, 1, 50)]);
     this.function = new lambda.Function(this, 'Function', {
       description: 'Copies Panintelligence uploads from S3 to the dashboard file system',

@@ -28,12 +28,6 @@ export const DATA_DIRECTORIES: readonly string[] = [...new Set(PREFIX_DIRECTORIE
  */
 export const TEMP_PREFIX = '.pi-sync-';
 
-/**
- * Requests a re-sync keeps in flight unless configured (FileSync's `concurrency`, the
- * function's `SYNC_CONCURRENCY`). Here, with no I/O, so the construct can share it.
- */
-export const DEFAULT_RESYNC_CONCURRENCY = 16;
-
 /** Longest file or directory name (in bytes) that Linux and EFS accept. */
 const MAX_NAME_BYTES = 255;
 

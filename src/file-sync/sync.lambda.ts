@@ -24,12 +24,13 @@ import { request as httpsRequest } from 'node:https';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, Context, S3EventRecord } from 'aws-lambda';
-import { decodeEventKey, DEFAULT_RESYNC_CONCURRENCY, mapKey } from './keys';
+import { decodeEventKey, mapKey } from './keys';
 import { SyncConflict } from './local-files';
 import {
   countRemaining, decodePosition, encodePosition, Logger, resync, ResyncCounts, ResyncPosition,
   ResyncSummary, SyncContext, syncKey,
 } from './syncer';
+import { DEFAULT_RESYNC_CONCURRENCY } from '../private/handler-defaults';
 
 const DEFAULT_MOUNT_PATH = '/mnt/efs';
 

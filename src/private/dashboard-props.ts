@@ -1,4 +1,4 @@
-import type { PanintelligenceDashboardProps } from '../dashboard';
+import type { PanintelligenceDashboardProps } from '../props';
 
 /**
  * The props each dashboard was created with, so `CostEstimate.ofDashboard` prices a construct

@@ -5,7 +5,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { DEFAULTS } from './defaults';
 import { ALARM_RULES } from './monitoring/alarms';
 import { known, Rule, wholeNumberIn } from './validation';
-import type { PanintelligenceDashboardProps } from '../dashboard';
+import type { PanintelligenceDashboardProps } from '../props';
 
 type Props = PanintelligenceDashboardProps;
 type DashboardRule = Rule<Props>;

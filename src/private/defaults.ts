@@ -4,7 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_RESYNC_CONCURRENCY } from '../file-sync/keys';
+import { DEFAULT_RESYNC_CONCURRENCY } from './handler-defaults';
 
 /**
  * The one place where the defaults of `PanintelligenceDashboardProps` and of the public helper

@@ -1,6 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type { AlarmSettings, DashboardAlarmOptions } from '../../monitoring';
+import type { AlarmSettings, DashboardAlarmOptions } from '../../monitoring-props';
 import { DEFAULTS } from '../defaults';
 import { Rule } from '../validation';
 import { DashboardMetrics } from './metrics';
