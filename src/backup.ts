@@ -14,6 +14,7 @@ import { DEFAULTS } from './private/defaults';
 import { createLogGroup } from './private/logging';
 import { nagResourceFinding, suppressNag } from './private/nag';
 import { stackUniqueName } from './private/names';
+import { keepUnlessDestroy } from './private/removal-policies';
 import { ownerOf, validate } from './private/validation';
 
 /** The bundled vault-emptying handler, next to this file's directory in both `src/` and `lib/`. */
@@ -133,7 +134,7 @@ export class FileSystemBackup extends Construct {
     }]);
 
     // A vault has no snapshot to take: anything but DESTROY keeps it.
-    const removalPolicy = props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : DEFAULTS.statefulRemovalPolicy;
+    const removalPolicy = keepUnlessDestroy(props.removalPolicy);
     this.vault = props.backupVault ?? new backup.BackupVault(this, 'Vault', {
       // AWS Backup names: 2 to 50 letters, digits, '-' and '_'.
       backupVaultName: stackUniqueName(this, 'Vault', 37),

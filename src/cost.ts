@@ -2,9 +2,9 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { PanintelligenceDashboard } from './dashboard';
 import { DashboardMonitoring } from './monitoring';
-import { propsOf } from './private/dashboard-props';
 import { DEFAULTS } from './private/defaults';
 import { BURSTABLE, HOURS_PER_MONTH, PRICES, PRICES_AS_OF, REGIONS, RegionPrices, unitPrice as usd } from './private/prices';
+import { resolvedPropsOf } from './private/resolved-props';
 import { ValidationError } from './private/validation';
 
 /** The fleet's CPU step scaling uses one alarm to scale out and one to scale in. */
@@ -275,7 +275,7 @@ export class CostEstimate {
    * @throws if the stack has no concrete region and `usage.region` is not given, or a value is not priced
    */
   public static ofDashboard(dashboard: PanintelligenceDashboard, usage: CostUsageOptions = {}): CostBreakdown {
-    const props = propsOf(dashboard);
+    const props = resolvedPropsOf(dashboard);
     if (!props) {
       throw new ValidationError('CostEstimate.ofDashboard', ['expected a PanintelligenceDashboard']);
     }
@@ -285,13 +285,13 @@ export class CostEstimate {
       throw new ValidationError('CostEstimate.ofDashboard', [`the stack of ${dashboard.node.path} has no concrete region; `
         + `give region (one of ${REGIONS.join(', ')})`]);
     }
-    const ownsVpc = props.vpc === undefined;
     return estimate({
       ...usage,
       region,
       availabilityZones: dashboard.vpc.availabilityZones.length,
-      natGateways: ownsVpc ? props.natGateways ?? DEFAULTS.natGateways : 0,
-      secretsManagerEndpoint: props.secretsManagerEndpoint ?? ownsVpc,
+      // The NAT gateways of a given VPC are not the dashboard's.
+      natGateways: props.vpc === undefined ? props.natGateways : 0,
+      secretsManagerEndpoint: props.secretsManagerEndpoint,
       instanceType: props.instanceType,
       minCapacity: props.minCapacity,
       cpuCredits: props.cpuCredits,

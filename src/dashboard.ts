@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, CfnOutput } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,15 +15,15 @@ import { FileSystemBackup } from './backup';
 import { FileSync } from './file-sync/file-sync';
 import { DashboardMonitoring } from './monitoring';
 import { renderDashboardUserData } from './private/boot';
-import { rememberProps } from './private/dashboard-props';
 import { DASHBOARD_RULES } from './private/dashboard-rules';
 import { DashboardDatabase, DATABASE_PORT, SCHEMA_NAME } from './private/database';
 import { DEFAULTS } from './private/defaults';
 import { DashboardFileSystem } from './private/file-system';
 import { DashboardFleet } from './private/fleet';
 import { DashboardLoadBalancer } from './private/load-balancer';
-import { createLogBucket } from './private/logging';
+import { createLogBucket, logBucketRetention } from './private/logging';
 import { DashboardNetwork } from './private/network';
+import { rememberResolvedProps, resolveDashboardProps, ResolvedDashboardProps } from './private/resolved-props';
 import { known, ownerOf, validate } from './private/validation';
 import { PanintelligenceDashboardProps } from './props';
 
@@ -91,107 +91,71 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     // Server access logs are granted by a bucket policy, as ACLs are off on new buckets,
     // whatever the app's own feature flags say.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    validateProps(this, props);
-    rememberProps(this, props);
+    const resolved = resolveDashboardProps(props);
+    validateProps(this, resolved);
+    rememberResolvedProps(this, resolved);
+    const { removal, logRetention, alarmTopic } = resolved;
 
-    const removalPolicy = props.removalPolicy;
-    const logRetention = props.logRetention ?? DEFAULTS.logRetention;
-    const healthCheckGracePeriod = props.healthCheckGracePeriod ?? DEFAULTS.healthCheckGracePeriod;
-
-    const network = new DashboardNetwork(this, 'Network', {
-      vpc: props.vpc,
-      natGateways: props.natGateways ?? DEFAULTS.natGateways,
-      secretsManagerEndpoint: props.secretsManagerEndpoint,
-      logRetention,
-      loadBalancerSubnets: props.loadBalancerSubnets,
-      fleetSubnets: props.fleetSubnets,
-      databaseSubnets: props.databaseSubnets,
-    });
+    const network = new DashboardNetwork(this, 'Network', resolved);
     this.vpc = network.vpc;
 
     const storage = new DashboardFileSystem(this, 'Storage', {
       vpc: this.vpc,
       vpcSubnets: network.fleetSubnets,
-      removalPolicy: keepUnlessDestroy(removalPolicy),
+      removalPolicy: removal.stateful,
     });
     this.fileSystem = storage.fileSystem;
 
     const database = new DashboardDatabase(this, 'Database', {
+      ...resolved,
       vpc: this.vpc,
       vpcSubnets: network.databaseSubnets,
       rotationSubnets: network.fleetSubnets,
       secretsManagerEndpoint: network.secretsManagerEndpoint,
-      instanceType: props.databaseInstanceType ?? DEFAULTS.databaseInstanceType,
-      allocatedStorage: props.databaseAllocatedStorage ?? DEFAULTS.databaseAllocatedStorage,
-      multiAz: props.databaseMultiAz ?? DEFAULTS.databaseMultiAz,
-      backupRetention: props.databaseBackupRetention ?? DEFAULTS.databaseBackupRetention,
-      secretRotation: props.secretRotation ?? DEFAULTS.secretRotation,
-      masterSecretRotation: props.masterSecretRotation ?? DEFAULTS.masterSecretRotation,
-      removalPolicy: removalPolicy ?? DEFAULTS.databaseRemovalPolicy,
-      logRetention,
     });
     this.database = database.instance;
     this.databaseSecret = database.secret;
 
-    this.logBucket = createLogBucket(this, 'LogBucket', Duration.days(logRetentionDays(logRetention)), keepUnlessDestroy(removalPolicy));
+    this.logBucket = createLogBucket(this, 'LogBucket', logBucketRetention(logRetention), removal.stateful);
 
     const fileSync = new FileSync(this, 'FileSync', {
       vpc: this.vpc,
       vpcSubnets: network.fleetSubnets,
       fileSystem: this.fileSystem,
-      removalPolicy: keepUnlessDestroy(removalPolicy),
+      removalPolicy: removal.stateful,
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 'uploads/',
-      runtime: props.syncFunctionRuntime ?? DEFAULTS.syncFunctionRuntime,
-      concurrency: props.syncConcurrency ?? DEFAULTS.syncConcurrency,
+      runtime: resolved.syncFunctionRuntime,
+      concurrency: resolved.syncConcurrency,
       logRetention,
     });
     this.bucket = fileSync.bucket;
     this.syncFunction = fileSync.function;
 
     const entry = new DashboardLoadBalancer(this, 'LoadBalancer', {
+      ...resolved,
       vpc: this.vpc,
       vpcSubnets: network.loadBalancerSubnets,
-      certificate: props.certificate,
-      domainName: props.domainName,
-      hostedZone: props.hostedZone,
-      sslPolicy: props.sslPolicy ?? DEFAULTS.sslPolicy,
-      healthCheckPath: props.healthCheckPath ?? DEFAULTS.healthCheckPath,
-      accessLogsEnabled: props.accessLogs ?? DEFAULTS.accessLogs,
-      idleTimeout: props.idleTimeout ?? DEFAULTS.idleTimeout,
     });
     this.loadBalancer = entry.loadBalancer;
     this.httpsListener = entry.httpsListener;
     this.url = `https://${entry.publicHost}/pi/`;
-    if (props.accessLogs) {
+    if (resolved.accessLogs) {
       new LoadBalancerAccessLogs(this, 'AccessLogs', {
         loadBalancer: this.loadBalancer,
-        bucket: props.accessLogsBucket ?? this.logBucket,
+        bucket: resolved.accessLogsBucket ?? this.logBucket,
         prefix: DEFAULTS.accessLogsPrefix,
       });
     }
 
     const fleet = new DashboardFleet(this, 'Fleet', {
+      ...resolved,
       vpc: this.vpc,
       vpcSubnets: network.fleetSubnets,
-      machineImage: props.machineImage,
-      instanceType: props.instanceType ?? DEFAULTS.instanceType,
-      cpuCredits: props.cpuCredits,
-      rootDeviceName: props.rootDeviceName ?? DEFAULTS.rootDeviceName,
-      volumeType: props.volumeType ?? DEFAULTS.volumeType,
-      volumeSize: props.volumeSize ?? DEFAULTS.volumeSize,
-      keyPair: props.keyPair,
-      minCapacity: props.minCapacity ?? DEFAULTS.minCapacity,
-      maxCapacity: props.maxCapacity ?? DEFAULTS.maxCapacity,
-      desiredCapacity: props.desiredCapacity,
-      scaleOutCpuPercent: props.scaleOutCpuPercent ?? DEFAULTS.scaleOutCpuPercent,
-      scaleInCpuPercent: props.scaleInCpuPercent ?? DEFAULTS.scaleInCpuPercent,
-      bootBudget: healthCheckGracePeriod,
-      notificationTopic: props.alarmTopic,
       userData: (signal) => renderDashboardUserData({
         fileSystemId: this.fileSystem.fileSystemId,
         databaseSecretArn: this.databaseSecret.secretArn,
-        licenceSecretArn: props.licence?.secretArn,
+        licenceSecretArn: resolved.licence?.secretArn,
         publicHost: entry.publicHost,
         schemaName: SCHEMA_NAME,
         signal,
@@ -212,8 +176,8 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     network.allowSecretsManagerFrom(this.autoScalingGroup);
 
     this.databaseSecret.grantRead(fleet.role);
-    props.licence?.grantRead(fleet.role);
-    database.refreshOnRotation(this.autoScalingGroup, healthCheckGracePeriod, props.alarmTopic);
+    resolved.licence?.grantRead(fleet.role);
+    database.refreshOnRotation(this.autoScalingGroup, resolved.healthCheckGracePeriod, alarmTopic);
 
     this.monitoring = new DashboardMonitoring(this, 'Monitoring', {
       loadBalancer: this.loadBalancer,
@@ -223,9 +187,9 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       fileSystem: this.fileSystem,
       syncFunction: this.syncFunction,
       deadLetterQueue: fileSync.deadLetterQueue,
-      alarmTopic: props.alarmTopic,
-      alarms: props.alarms,
-      databaseAllocatedStorage: props.databaseAllocatedStorage ?? DEFAULTS.databaseAllocatedStorage,
+      alarmTopic,
+      alarms: resolved.alarms,
+      databaseAllocatedStorage: resolved.databaseAllocatedStorage,
       fileSystemThroughputMode: storage.throughputMode,
     });
     this.cloudWatchDashboard = this.monitoring.dashboard;
@@ -233,22 +197,22 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
 
     this.fileSystemBackup = new FileSystemBackup(this, 'Backup', {
       fileSystem: this.fileSystem,
-      retention: props.fileSystemBackupRetention ?? DEFAULTS.fileSystemBackupRetention,
-      removalPolicy: keepUnlessDestroy(removalPolicy),
-      notificationTopic: props.alarmTopic,
+      retention: resolved.fileSystemBackupRetention,
+      removalPolicy: removal.stateful,
+      notificationTopic: alarmTopic,
       logRetention,
     });
 
-    if (removalPolicy === RemovalPolicy.DESTROY) {
-      // Log groups outlive the stack by default, for an investigation; DESTROY leaves nothing.
+    if (removal.logs) {
+      // Also the log groups that aws-cdk-lib makes beneath this construct.
       for (const child of this.node.findAll()) {
         if (child instanceof logs.CfnLogGroup) {
-          child.applyRemovalPolicy(RemovalPolicy.DESTROY);
+          child.applyRemovalPolicy(removal.logs);
         }
       }
     }
 
-    if (props.outputs ?? DEFAULTS.outputs) {
+    if (resolved.outputs) {
       new CfnOutput(this, 'DashboardUrl', { value: this.url, description: 'HTTPS URL of the Panintelligence dashboard' });
       new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancerDnsName, description: 'DNS name of the load balancer' });
       new CfnOutput(this, 'UploadsBucketName', { value: this.bucket.bucketName, description: 'Upload images/, themes/, excel-data/ and svg/ here' });
@@ -258,18 +222,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
   }
 }
 
-/** Log retention in whole days (the bucket lifecycle follows the log groups). */
-function logRetentionDays(retention: logs.RetentionDays): number {
-  // INFINITE is 9999 in the enum: keep bucket objects for ten years then.
-  return retention === logs.RetentionDays.INFINITE ? 3650 : retention;
-}
-
-/** SNAPSHOT only exists for the database; other stateful resources are kept instead. */
-function keepUnlessDestroy(policy: RemovalPolicy | undefined): RemovalPolicy {
-  return policy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : DEFAULTS.statefulRemovalPolicy;
-}
-
-function validateProps(scope: Construct, props: PanintelligenceDashboardProps): void {
+function validateProps(scope: Construct, props: ResolvedDashboardProps): void {
   validate(ownerOf('PanintelligenceDashboard', scope), props, DASHBOARD_RULES);
 
   if (known(props.volumeSize) && props.volumeSize < DEFAULTS.recommendedMinimumVolumeSize) {

@@ -1,12 +1,13 @@
 // The `@default` a user reads in the API docs is the value DEFAULTS gives the construct.
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { DEFAULTS } from '../src/private/defaults';
+import { DASHBOARD_DEFAULTS, DEFAULTS } from '../src/private/defaults';
+import { resolveDashboardProps } from '../src/private/resolved-props';
 
 type DefaultName = keyof typeof DEFAULTS;
 
@@ -45,11 +46,19 @@ function comparable(value: unknown): unknown {
 
 describe('documented defaults are the defaults used', () => {
   const cases: Array<[string, string, Record<string, DefaultName>]> = [
-    ['src/props.ts', 'PanintelligenceDashboardProps', {}],
     ['src/backup.ts', 'FileSystemBackupProps', { retention: 'fileSystemBackupRetention', removalPolicy: 'statefulRemovalPolicy' }],
     ['src/access-logs.ts', 'LoadBalancerAccessLogsProps',
       { prefix: 'accessLogsPrefix', retention: 'accessLogsRetention', removalPolicy: 'statefulRemovalPolicy' }],
   ];
+
+  test('each documented value of the dashboard is a default its props resolve to', () => {
+    const documented = documentedDefaults('src/props.ts', 'PanintelligenceDashboardProps');
+    const resolved = resolveDashboardProps({ machineImage: ec2.MachineImage.latestAmazonLinux2023() }) as unknown as Record<string, unknown>;
+    expect(documented.map(([prop]) => prop).sort()).toEqual(Object.keys(DASHBOARD_DEFAULTS).sort());
+    for (const [prop, text] of documented) {
+      expect({ prop, documented: valueOf(text) }).toEqual({ prop, documented: comparable(resolved[prop]) });
+    }
+  });
 
   test.each(cases)('%s %s', (file, iface, names) => {
     const documented = documentedDefaults(file, iface);
@@ -68,9 +77,42 @@ describe('documented defaults are the defaults used', () => {
     }
   });
 
+  test('a given value wins over its default', () => {
+    const resolved = resolveDashboardProps({ machineImage: ec2.MachineImage.latestAmazonLinux2023(), minCapacity: 0, databaseMultiAz: false, outputs: false });
+    expect([resolved.minCapacity, resolved.databaseMultiAz, resolved.outputs, resolved.maxCapacity]).toEqual([0, false, false, DEFAULTS.maxCapacity]);
+  });
+
   test('a wrong @default is caught', () => {
     expect(valueOf('Duration.days(7)')).not.toEqual(comparable(DEFAULTS.secretRotation));
     expect(valueOf('t3a.large')).not.toEqual(comparable(DEFAULTS.instanceType));
     expect(valueOf('logs.RetentionDays.ONE_MONTH')).not.toEqual(comparable(DEFAULTS.logRetention));
+  });
+});
+
+describe('resolved props', () => {
+  const machineImage = ec2.MachineImage.latestAmazonLinux2023();
+
+  test.each([
+    // removalPolicy, database, file system / buckets / vault, every log group
+    [undefined, RemovalPolicy.SNAPSHOT, RemovalPolicy.RETAIN, undefined],
+    [RemovalPolicy.SNAPSHOT, RemovalPolicy.SNAPSHOT, RemovalPolicy.RETAIN, undefined],
+    [RemovalPolicy.RETAIN, RemovalPolicy.RETAIN, RemovalPolicy.RETAIN, undefined],
+    [RemovalPolicy.DESTROY, RemovalPolicy.DESTROY, RemovalPolicy.DESTROY, RemovalPolicy.DESTROY],
+  ])('removalPolicy %s: database %s, stateful %s, logs %s', (removalPolicy, database, stateful, logGroups) => {
+    expect(resolveDashboardProps({ machineImage, removalPolicy }).removal).toEqual({ database, stateful, logs: logGroups });
+  });
+
+  test('the Secrets Manager endpoint is made by default only in a VPC made here', () => {
+    const vpc = ec2.Vpc.fromVpcAttributes(new Stack(), 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['a'] });
+    expect(resolveDashboardProps({ machineImage }).secretsManagerEndpoint).toBe(true);
+    expect(resolveDashboardProps({ machineImage, vpc }).secretsManagerEndpoint).toBe(false);
+    expect(resolveDashboardProps({ machineImage, vpc, secretsManagerEndpoint: true }).secretsManagerEndpoint).toBe(true);
+    expect(resolveDashboardProps({ machineImage, secretsManagerEndpoint: false }).secretsManagerEndpoint).toBe(false);
+  });
+
+  test('the props as written stay readable, for the rules about a prop being given', () => {
+    const props = { machineImage, natGateways: 2 };
+    expect(resolveDashboardProps(props).given).toBe(props);
+    expect(resolveDashboardProps({ machineImage }).given.natGateways).toBeUndefined();
   });
 });

@@ -14,6 +14,7 @@ import { DEFAULTS } from '../private/defaults';
 import { vpcFunctionRole } from '../private/function-role';
 import { createLogGroup } from '../private/logging';
 import { nagResourceFinding, suppressNag } from '../private/nag';
+import { keepUnlessDestroy } from '../private/removal-policies';
 import { ownerOf, validate, wholeNumberIn } from '../private/validation';
 
 /** Construct id of aws-cdk-lib's singleton that configures bucket notifications in a stack. */
@@ -180,7 +181,7 @@ export class FileSync extends Construct {
   constructor(scope: Construct, id: string, props: FileSyncProps) {
     super(scope, id);
 
-    const removalPolicy = props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const removalPolicy = keepUnlessDestroy(props.removalPolicy);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,

@@ -2,18 +2,12 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { DEFAULTS } from './defaults';
 import { ALARM_RULES } from './monitoring/alarms';
+import type { ResolvedDashboardProps } from './resolved-props';
 import { known, Rule, wholeNumberIn } from './validation';
-import type { PanintelligenceDashboardProps } from '../props';
 
-type Props = PanintelligenceDashboardProps;
+type Props = ResolvedDashboardProps;
 type DashboardRule = Rule<Props>;
-
-const scaleOut = (p: Props) => p.scaleOutCpuPercent ?? DEFAULTS.scaleOutCpuPercent;
-const scaleIn = (p: Props) => p.scaleInCpuPercent ?? DEFAULTS.scaleInCpuPercent;
-const minCapacity = (p: Props) => p.minCapacity ?? DEFAULTS.minCapacity;
-const maxCapacity = (p: Props) => p.maxCapacity ?? DEFAULTS.maxCapacity;
 
 /** A percentage strictly between 0 and 100. */
 function percent(prop: string, get: (p: Props) => number): DashboardRule {
@@ -24,31 +18,27 @@ function percent(prop: string, get: (p: Props) => number): DashboardRule {
   };
 }
 
-/** A duration that, when given and resolved, must not be `outside` the `range` its message states. */
-function durationIn(prop: string, get: (p: Props) => Duration | undefined, outside: (d: Duration) => boolean, range: string): DashboardRule {
+/** A duration that, when resolved, must not be `outside` the `range` its message states. */
+function durationIn(prop: string, get: (p: Props) => Duration, outside: (d: Duration) => boolean, range: string): DashboardRule {
   return {
     prop,
-    violated: (p) => {
-      const d = get(p);
-      return d !== undefined && !d.isUnresolved() && outside(d);
-    },
-    message: (p) => `${prop} must be ${range}, got ${get(p)!.toHumanString()}`,
+    violated: (p) => !get(p).isUnresolved() && outside(get(p)),
+    message: (p) => `${prop} must be ${range}, got ${get(p).toHumanString()}`,
   };
 }
 
-/** A duration that, when given, must be concrete whole seconds from `min` to `max`. */
-function wholeSecondsIn(prop: string, get: (p: Props) => Duration | undefined, min: number, max: number, range: string): DashboardRule {
+/** A duration that must be concrete whole seconds from `min` to `max`. */
+function wholeSecondsIn(prop: string, get: (p: Props) => Duration, min: number, max: number, range: string): DashboardRule {
   return {
     prop,
     violated: (p) => {
       const d = get(p);
-      if (d === undefined) return false;
       if (d.isUnresolved()) return true;
       const seconds = d.toSeconds({ integral: false });
       return !Number.isInteger(seconds) || seconds < min || seconds > max;
     },
     message: (p) => {
-      const d = get(p)!;
+      const d = get(p);
       return `${prop} must be whole seconds ${range}, got ${d.isUnresolved() ? 'a token' : d.toHumanString()}`;
     },
   };
@@ -82,14 +72,15 @@ function domainOutsideZone(p: Props): boolean {
 }
 
 /**
- * The rules of `PanintelligenceDashboardProps`, grouped by tier. Defaults come from
- * DEFAULTS, so a rule relating two props also holds when one of them is left out.
+ * The rules of `PanintelligenceDashboardProps`, grouped by tier. They read the resolved props,
+ * so a rule relating two props also holds when one of them is left out; a default never breaks
+ * a rule, so a message that quotes a value quotes one the user wrote.
  */
 export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   // Network.
   {
     prop: 'natGateways',
-    violated: (p) => p.vpc !== undefined && p.natGateways !== undefined,
+    violated: (p) => p.vpc !== undefined && p.given.natGateways !== undefined,
     message: () => 'natGateways applies only to the VPC created by this construct; leave it out when vpc is given',
   },
   wholeNumberIn('natGateways', (p) => p.natGateways, 1, 2),
@@ -112,7 +103,7 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   },
   {
     prop: 'healthCheckPath',
-    violated: (p) => p.healthCheckPath !== undefined && !Token.isUnresolved(p.healthCheckPath) && !p.healthCheckPath.startsWith('/'),
+    violated: (p) => !Token.isUnresolved(p.healthCheckPath) && !p.healthCheckPath.startsWith('/'),
     message: (p) => `healthCheckPath must start with '/', got '${p.healthCheckPath}'`,
   },
   // The boot budget is counted down on the instance, and the idle timeout is a listener
@@ -123,34 +114,34 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   // Root volume.
   {
     prop: 'volumeType',
-    violated: (p) => p.volumeType !== undefined && p.volumeType !== ec2.EbsDeviceVolumeType.GP3 && p.volumeType !== ec2.EbsDeviceVolumeType.GP2,
+    violated: (p) => p.volumeType !== ec2.EbsDeviceVolumeType.GP3 && p.volumeType !== ec2.EbsDeviceVolumeType.GP2,
     message: (p) => `volumeType must be GP3 or GP2, got ${p.volumeType}`,
   },
   wholeNumberIn('volumeSize', (p) => p.volumeSize, 8, 16384),
 
   // Capacity: 0 <= min <= desired <= max, max >= 1.
-  wholeNumberIn('minCapacity', minCapacity, 0, 1000),
-  wholeNumberIn('maxCapacity', maxCapacity, 1, 1000),
+  wholeNumberIn('minCapacity', (p) => p.minCapacity, 0, 1000),
+  wholeNumberIn('maxCapacity', (p) => p.maxCapacity, 1, 1000),
   {
     prop: 'minCapacity',
-    violated: (p) => known(minCapacity(p)) && known(maxCapacity(p)) && minCapacity(p) > maxCapacity(p),
-    message: (p) => `minCapacity (${minCapacity(p)}) must not be greater than maxCapacity (${maxCapacity(p)})`,
+    violated: (p) => known(p.minCapacity) && known(p.maxCapacity) && p.minCapacity > p.maxCapacity,
+    message: (p) => `minCapacity (${p.minCapacity}) must not be greater than maxCapacity (${p.maxCapacity})`,
   },
   wholeNumberIn('desiredCapacity', (p) => p.desiredCapacity, 0, 1000),
   {
     prop: 'desiredCapacity',
-    violated: (p) => known(p.desiredCapacity) && known(minCapacity(p)) && known(maxCapacity(p))
-      && (p.desiredCapacity < minCapacity(p) || p.desiredCapacity > maxCapacity(p)),
-    message: (p) => `desiredCapacity must be between minCapacity (${minCapacity(p)}) and maxCapacity (${maxCapacity(p)}), got ${p.desiredCapacity}`,
+    violated: (p) => known(p.desiredCapacity) && known(p.minCapacity) && known(p.maxCapacity)
+      && (p.desiredCapacity < p.minCapacity || p.desiredCapacity > p.maxCapacity),
+    message: (p) => `desiredCapacity must be between minCapacity (${p.minCapacity}) and maxCapacity (${p.maxCapacity}), got ${p.desiredCapacity}`,
   },
 
   // Scaling thresholds: 0 < in < out < 100.
-  percent('scaleOutCpuPercent', scaleOut),
-  percent('scaleInCpuPercent', scaleIn),
+  percent('scaleOutCpuPercent', (p) => p.scaleOutCpuPercent),
+  percent('scaleInCpuPercent', (p) => p.scaleInCpuPercent),
   {
     prop: 'scaleInCpuPercent',
-    violated: (p) => known(scaleOut(p)) && known(scaleIn(p)) && scaleIn(p) >= scaleOut(p),
-    message: (p) => `scaleInCpuPercent (${scaleIn(p)}) must be less than scaleOutCpuPercent (${scaleOut(p)})`,
+    violated: (p) => known(p.scaleOutCpuPercent) && known(p.scaleInCpuPercent) && p.scaleInCpuPercent >= p.scaleOutCpuPercent,
+    message: (p) => `scaleInCpuPercent (${p.scaleInCpuPercent}) must be less than scaleOutCpuPercent (${p.scaleOutCpuPercent})`,
   },
 
   // Database.
@@ -169,10 +160,10 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   wholeNumberIn('syncConcurrency', (p) => p.syncConcurrency, 1, 50),
   {
     prop: 'syncFunctionRuntime',
-    violated: (p) => p.syncFunctionRuntime !== undefined && !Token.isUnresolved(p.syncFunctionRuntime.name)
+    violated: (p) => !Token.isUnresolved(p.syncFunctionRuntime.name)
       && (nodeMajorOf(p.syncFunctionRuntime) ?? 0) < SYNC_BUNDLE_NODE_MAJOR,
     message: (p) => `syncFunctionRuntime must be Node.js ${SYNC_BUNDLE_NODE_MAJOR} or later, the version the handler is bundled for, `
-      + `got ${p.syncFunctionRuntime!.name}`,
+      + `got ${p.syncFunctionRuntime.name}`,
   },
 
   // Alarms: the monitoring catalogue's rules, so they are reported with the rest.

@@ -19,6 +19,7 @@ import { vpcFunctionRole } from './function-role';
 import { createLogGroup } from './logging';
 import { nagResourceFinding, suppressNag } from './nag';
 import { stackUniqueName } from './names';
+import type { ResolvedDashboardProps } from './resolved-props';
 
 /** The schema the dashboard keeps its repository in. */
 export const SCHEMA_NAME = 'dashboard';
@@ -49,22 +50,17 @@ export const DATABASE_PORT = 3306;
  */
 export const PASSWORD_EXCLUDE_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
 
-/** Internal: what the database tier needs. */
-export interface DashboardDatabaseProps {
+/**
+ * Internal: what the database tier needs. `secretRotation` is the rotation period of the app
+ * secret (alternating users), `masterSecretRotation` that of the master secret (single user).
+ */
+export interface DashboardDatabaseProps extends Pick<ResolvedDashboardProps,
+'databaseInstanceType' | 'databaseAllocatedStorage' | 'databaseMultiAz' | 'databaseBackupRetention'
+| 'secretRotation' | 'masterSecretRotation' | 'removal' | 'logRetention'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   readonly rotationSubnets: ec2.SubnetSelection;
   readonly secretsManagerEndpoint?: ec2.IInterfaceVpcEndpoint;
-  readonly instanceType: ec2.InstanceType;
-  readonly allocatedStorage: number;
-  readonly multiAz: boolean;
-  readonly backupRetention: Duration;
-  /** Rotation period of the app secret (alternating users). */
-  readonly secretRotation: Duration;
-  /** Rotation period of the master secret (single user). */
-  readonly masterSecretRotation: Duration;
-  readonly removalPolicy: RemovalPolicy;
-  readonly logRetention: logs.RetentionDays;
 }
 
 /**
@@ -93,6 +89,7 @@ export class DashboardDatabase extends Construct {
   constructor(scope: Construct, id: string, props: DashboardDatabaseProps) {
     super(scope, id);
     this.logRetention = props.logRetention;
+    const removalPolicy = props.removal.database;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -116,26 +113,26 @@ export class DashboardDatabase extends Construct {
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       engine,
       parameterGroup,
-      instanceType: props.instanceType,
+      instanceType: props.databaseInstanceType,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: [this.securityGroup],
       port: DATABASE_PORT,
       databaseName: SCHEMA_NAME,
       credentials: rds.Credentials.fromGeneratedSecret(MASTER_USERNAME, { excludeCharacters: PASSWORD_EXCLUDE_CHARACTERS }),
-      allocatedStorage: props.allocatedStorage,
+      allocatedStorage: props.databaseAllocatedStorage,
       storageType: rds.StorageType.GP3,
       storageEncrypted: true,
-      multiAz: props.multiAz,
+      multiAz: props.databaseMultiAz,
       publiclyAccessible: false,
-      backupRetention: props.backupRetention,
+      backupRetention: props.databaseBackupRetention,
       // DESTROY leaves nothing behind: the automated backups go with the instance, and the Delete
       // policy makes CloudFormation skip the final snapshot. Otherwise the backups are kept.
-      deleteAutomatedBackups: props.removalPolicy === RemovalPolicy.DESTROY,
+      deleteAutomatedBackups: removalPolicy === RemovalPolicy.DESTROY,
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
-      deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
-      removalPolicy: props.removalPolicy,
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+      removalPolicy,
     });
     // aws-cdk-lib's template validation checks EngineVersion against the full versions it knows
     // (rule E9006, allowed values) and warns about '10.11'. RDS accepts a major version there and
@@ -162,7 +159,7 @@ export class DashboardDatabase extends Construct {
     // A retained database keeps the secrets that log in to it; otherwise they go with the stack
     // (a restored snapshot gets a new master password from RDS and the app user's password from
     // the next provisioning).
-    if (props.removalPolicy === RemovalPolicy.RETAIN) {
+    if (removalPolicy === RemovalPolicy.RETAIN) {
       appSecret.applyRemovalPolicy(RemovalPolicy.RETAIN);
       (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(RemovalPolicy.RETAIN);
     }
@@ -220,11 +217,11 @@ export class DashboardDatabase extends Construct {
         id: 'AwsSolutions-RDS11',
         reason: 'Port 3306 is the dashboard\'s contract; the database is in isolated subnets and reachable only from the fleet and rotation security groups.',
       },
-      ...(props.multiAz ? [] : [{
+      ...(props.databaseMultiAz ? [] : [{
         id: 'AwsSolutions-RDS3',
         reason: 'Single-AZ was chosen explicitly with databaseMultiAz: false, trading availability for cost.',
       }]),
-      ...(props.removalPolicy === RemovalPolicy.DESTROY ? [{
+      ...(removalPolicy === RemovalPolicy.DESTROY ? [{
         id: 'AwsSolutions-RDS10',
         reason: 'removalPolicy DESTROY was chosen explicitly, so deletion protection would stop the requested deletion.',
       }] : []),

@@ -5,20 +5,20 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_RESYNC_CONCURRENCY } from './handler-defaults';
+import type { PanintelligenceDashboardProps } from '../props';
 
 /**
- * The one place where the defaults of `PanintelligenceDashboardProps` and of the public helper
- * constructs are written. The constructs, their validation and the cost estimate read them from here; the TSDoc `@default` of each prop
- * states the same value for readers of the API.
+ * The default of each prop of `PanintelligenceDashboardProps` that has a value as its default,
+ * under the prop's own name: `resolveDashboardProps` applies them all, so the tiers, the rules
+ * and the cost estimate never write `?? default` themselves. The TSDoc `@default` of each prop
+ * states the same value for readers of the API (test/defaults.test.ts holds them together).
  */
-export const DEFAULTS = {
+export const DASHBOARD_DEFAULTS = {
   natGateways: 1,
-  availabilityZones: 2,
   sslPolicy: elbv2.SslPolicy.TLS13_RES,
   instanceType: ec2.InstanceType.of(ec2.InstanceClass.T3A, ec2.InstanceSize.MEDIUM),
   volumeType: ec2.EbsDeviceVolumeType.GP3,
   volumeSize: 15,
-  recommendedMinimumVolumeSize: 15,
   rootDeviceName: '/dev/sda1',
   minCapacity: 1,
   maxCapacity: 5,
@@ -33,16 +33,29 @@ export const DEFAULTS = {
   databaseBackupRetention: Duration.days(7),
   secretRotation: Duration.days(30),
   masterSecretRotation: Duration.days(30),
-  /** The database's policy when `removalPolicy` is not given; the other stateful resources are retained. */
-  databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
-  statefulRemovalPolicy: RemovalPolicy.RETAIN,
   syncFunctionRuntime: lambda.Runtime.NODEJS_24_X,
-  /** The runtime of the library's other functions, which are bundled for Node.js 24 like the sync handler. */
-  handlerRuntime: lambda.Runtime.NODEJS_24_X,
   syncConcurrency: DEFAULT_RESYNC_CONCURRENCY,
   /** A quarter of incident look-back, with CloudWatch Logs storage bounded (never expiring grows the bill forever). */
   logRetention: logs.RetentionDays.THREE_MONTHS,
   fileSystemBackupRetention: Duration.days(35),
+  accessLogs: false,
+  outputs: true,
+} as const satisfies { readonly [P in keyof PanintelligenceDashboardProps]?: NonNullable<PanintelligenceDashboardProps[P]> };
+
+/**
+ * The one place where the defaults of `PanintelligenceDashboardProps` and of the public helper
+ * constructs are written: the dashboard's props (above), and what the library decides without
+ * a prop. The constructs, their validation and the cost estimate read them from here.
+ */
+export const DEFAULTS = {
+  ...DASHBOARD_DEFAULTS,
+  availabilityZones: 2,
+  recommendedMinimumVolumeSize: 15,
+  /** The database's policy when `removalPolicy` is not given; the other stateful resources are retained. */
+  databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
+  statefulRemovalPolicy: RemovalPolicy.RETAIN,
+  /** The runtime of the library's other functions, which are bundled for Node.js 24 like the sync handler. */
+  handlerRuntime: lambda.Runtime.NODEJS_24_X,
   /** 05:00 UTC: a quiet hour in both Europe and the Americas. */
   fileSystemBackupSchedule: events.Schedule.cron({ minute: '0', hour: '5' }),
   /** Log groups outlive the stack for an investigation; their retention still expires them. */
@@ -50,6 +63,4 @@ export const DEFAULTS = {
   accessLogsPrefix: 'alb',
   /** Retention of the load balancer log bucket that `LoadBalancerAccessLogs` creates itself. */
   accessLogsRetention: Duration.days(90),
-  accessLogs: false,
-  outputs: true,
 } as const;

@@ -4,35 +4,24 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { BootSignal } from './boot';
 import { suppressNag } from './nag';
+import type { ResolvedDashboardProps } from './resolved-props';
 
-/** Internal: what the fleet tier needs. */
-export interface DashboardFleetProps {
+/**
+ * Internal: what the fleet tier needs. `healthCheckGracePeriod` is the boot budget: how long a
+ * new instance has to boot and answer on /pi/version, so also the signal timeout of creation and
+ * rollouts, and the boot script's own deadline. `alarmTopic` receives the scaling notifications.
+ */
+export interface DashboardFleetProps extends Pick<ResolvedDashboardProps,
+'machineImage' | 'instanceType' | 'cpuCredits' | 'rootDeviceName' | 'volumeType' | 'volumeSize' | 'keyPair'
+| 'minCapacity' | 'maxCapacity' | 'desiredCapacity' | 'scaleOutCpuPercent' | 'scaleInCpuPercent'
+| 'healthCheckGracePeriod' | 'alarmTopic'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
-  readonly machineImage: ec2.IMachineImage;
-  readonly instanceType: ec2.InstanceType;
-  readonly cpuCredits?: ec2.CpuCredits;
-  readonly rootDeviceName: string;
-  readonly volumeType: ec2.EbsDeviceVolumeType;
-  readonly volumeSize: number;
-  readonly keyPair?: ec2.IKeyPair;
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
-  readonly desiredCapacity?: number;
-  readonly scaleOutCpuPercent: number;
-  readonly scaleInCpuPercent: number;
-  /**
-   * How long a new instance has to boot and answer on /pi/version: the health check grace
-   * period, the signal timeout of creation and rollouts, and the boot script's own deadline.
-   */
-  readonly bootBudget: Duration;
   /** Renders the user data; given where the instance reports the outcome of its boot. */
   readonly userData: (signal: BootSignal) => ec2.UserData;
-  readonly notificationTopic?: sns.ITopic;
 }
 
 /**
@@ -48,6 +37,7 @@ export class DashboardFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: DashboardFleetProps) {
     super(scope, id);
+    const bootBudget = props.healthCheckGracePeriod;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -85,7 +75,7 @@ export class DashboardFleet extends Construct {
         stackId,
         // The group is made below; its logical id is read at synthesis.
         logicalId: Lazy.string({ produce: () => (this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).logicalId }),
-        budget: props.bootBudget,
+        budget: bootBudget,
       }),
       keyPair: props.keyPair,
       requireImdsv2: true,
@@ -110,24 +100,24 @@ export class DashboardFleet extends Construct {
       desiredCapacity: props.desiredCapacity,
       healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
-        gracePeriod: props.bootBudget,
+        gracePeriod: bootBudget,
       }),
-      defaultInstanceWarmup: props.bootBudget,
+      defaultInstanceWarmup: bootBudget,
       // Stack creation waits until every initial instance reports that the dashboard answers.
-      signals: autoscaling.Signals.waitForAll({ timeout: props.bootBudget }),
+      signals: autoscaling.Signals.waitForAll({ timeout: bootBudget }),
       // A new launch template version (e.g. a new AMI) replaces instances one at a time, each
       // only after the previous one reported healthy; a failure or silence rolls the update back.
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         maxBatchSize: 1,
         minInstancesInService: minInstancesInService(props.minCapacity, props.maxCapacity),
         waitOnResourceSignals: true,
-        pauseTime: props.bootBudget,
+        pauseTime: bootBudget,
       }),
-      notifications: props.notificationTopic ? [{ topic: props.notificationTopic }] : undefined,
+      notifications: props.alarmTopic ? [{ topic: props.alarmTopic }] : undefined,
       // Fleet size on the CloudWatch dashboard; group metrics cost nothing.
       groupMetrics: [autoscaling.GroupMetrics.all()],
     });
-    if (!props.notificationTopic) {
+    if (!props.alarmTopic) {
       suppressNag(this.autoScalingGroup, [{
         id: 'AwsSolutions-AS3',
         reason: 'No alarmTopic was given, so there is nowhere to send scaling notifications; the activity history and the CloudWatch dashboard show them.',

@@ -7,21 +7,16 @@ import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { suppressNag } from './nag';
 import { onePerZone } from './network';
+import type { ResolvedDashboardProps } from './resolved-props';
 
 /** The dashboard's HTTP port on each instance. */
 export const APP_PORT = 8224;
 
 /** Internal: what the load-balancer tier needs. */
-export interface DashboardLoadBalancerProps {
+export interface DashboardLoadBalancerProps extends Pick<ResolvedDashboardProps,
+'certificate' | 'domainName' | 'hostedZone' | 'sslPolicy' | 'healthCheckPath' | 'accessLogs' | 'idleTimeout'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
-  readonly certificate?: acm.ICertificate;
-  readonly domainName?: string;
-  readonly hostedZone?: route53.IHostedZone;
-  readonly sslPolicy: elbv2.SslPolicy;
-  readonly healthCheckPath: string;
-  readonly accessLogsEnabled: boolean;
-  readonly idleTimeout: Duration;
 }
 
 /**
@@ -62,7 +57,7 @@ export class DashboardLoadBalancer extends Construct {
       dropInvalidHeaderFields: true,
       idleTimeout: props.idleTimeout,
     });
-    if (!props.accessLogsEnabled) {
+    if (!props.accessLogs) {
       suppressNag(this.loadBalancer, [{
         id: 'AwsSolutions-ELB2',
         reason: 'Access logs need a bucket in a concrete region; they are switched on with the accessLogs prop.',

@@ -30,6 +30,12 @@ export function createLogGroup(scope: Construct, id: string, options: LogGroupOp
   });
 }
 
+/** How long a log bucket keeps objects: as long as the log groups keep events, in whole days. */
+export function logBucketRetention(retention: logs.RetentionDays): Duration {
+  // INFINITE is 9999 in the enum: keep bucket objects for ten years then.
+  return Duration.days(retention === logs.RetentionDays.INFINITE ? 3650 : retention);
+}
+
 /**
  * A bucket for access logs (S3 server access logs, load balancer access logs) that expires them
  * after `retention`. SSE-S3, because neither log delivery supports SSE-KMS. With `DESTROY` its

@@ -1,27 +1,18 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from './defaults';
 import { createLogGroup } from './logging';
+import type { ResolvedDashboardProps } from './resolved-props';
 
 /** Internal: what the network tier needs from the dashboard's props. */
-export interface DashboardNetworkProps {
-  readonly vpc?: ec2.IVpc;
-  readonly natGateways: number;
-  readonly secretsManagerEndpoint?: boolean;
-  readonly logRetention: logs.RetentionDays;
-  readonly loadBalancerSubnets?: ec2.SubnetSelection;
-  readonly fleetSubnets?: ec2.SubnetSelection;
-  readonly databaseSubnets?: ec2.SubnetSelection;
-}
+export type DashboardNetworkProps = Pick<ResolvedDashboardProps,
+'vpc' | 'natGateways' | 'secretsManagerEndpoint' | 'logRetention' | 'loadBalancerSubnets' | 'fleetSubnets' | 'databaseSubnets'>;
 
 /**
  * The VPC (created or given), which subnets each tier uses, the VPC endpoints and flow logs.
  */
 export class DashboardNetwork extends Construct {
   public readonly vpc: ec2.IVpc;
-  /** True when the VPC was created by this construct. */
-  private readonly ownsVpc: boolean;
   public readonly loadBalancerSubnets: ec2.SubnetSelection;
   public readonly fleetSubnets: ec2.SubnetSelection;
   public readonly databaseSubnets: ec2.SubnetSelection;
@@ -30,7 +21,6 @@ export class DashboardNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: DashboardNetworkProps) {
     super(scope, id);
-    this.ownsVpc = props.vpc === undefined;
 
     if (props.vpc) {
       this.vpc = props.vpc;
@@ -63,8 +53,8 @@ export class DashboardNetwork extends Construct {
     };
 
     // In a given VPC an endpoint with private DNS may already exist and a second one would
-    // fail to deploy, so the endpoint is only made there when asked for.
-    if (props.secretsManagerEndpoint ?? this.ownsVpc) {
+    // fail to deploy, so the endpoint is only made there when asked for (see its default).
+    if (props.secretsManagerEndpoint) {
       this.secretsManagerEndpoint = new ec2.InterfaceVpcEndpoint(this, 'SecretsManagerEndpoint', {
         vpc: this.vpc,
         service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,

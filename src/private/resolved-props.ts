@@ -1,0 +1,57 @@
+import { DASHBOARD_DEFAULTS } from './defaults';
+import { RemovalPolicies, removalPoliciesOf } from './removal-policies';
+import type { PanintelligenceDashboardProps } from '../props';
+
+type Props = PanintelligenceDashboardProps;
+
+/** The props that have a value as their default (in DASHBOARD_DEFAULTS). */
+type DefaultedProp = keyof typeof DASHBOARD_DEFAULTS;
+
+/**
+ * The dashboard's props as the construct uses them: every default applied (a prop of
+ * DASHBOARD_DEFAULTS is never undefined here), the defaults that depend on other props decided,
+ * and `removalPolicy` split into what each kind of resource gets. The tiers, the prop rules and
+ * the cost estimate read these, never the props as given.
+ */
+export type ResolvedDashboardProps = Omit<Props, DefaultedProp | 'secretsManagerEndpoint' | 'removalPolicy'>
+& { readonly [P in DefaultedProp]: NonNullable<Props[P]> }
+& {
+  /** Whether the construct makes a Secrets Manager interface endpoint: by default only in a VPC it creates. */
+  readonly secretsManagerEndpoint: boolean;
+  /** `removalPolicy`, per kind of resource. */
+  readonly removal: RemovalPolicies;
+  /** The props as written, for the rules about whether a prop was given at all. */
+  readonly given: Props;
+};
+
+/** `props` with every default applied. */
+export function resolveDashboardProps(props: Props): ResolvedDashboardProps {
+  const defaulted: Record<string, unknown> = {};
+  for (const [prop, value] of Object.entries(DASHBOARD_DEFAULTS)) {
+    defaulted[prop] = props[prop as DefaultedProp] ?? value;
+  }
+  const { removalPolicy, ...rest } = props;
+  return {
+    ...rest,
+    ...(defaulted as { [P in DefaultedProp]: NonNullable<Props[P]> }),
+    secretsManagerEndpoint: props.secretsManagerEndpoint ?? props.vpc === undefined,
+    removal: removalPoliciesOf(removalPolicy),
+    given: props,
+  };
+}
+
+/**
+ * The resolved props of each dashboard, so `CostEstimate.ofDashboard` prices a construct from
+ * the values it was built with. A WeakMap: a dashboard's props go when the dashboard does.
+ */
+const RESOLVED = new WeakMap<object, ResolvedDashboardProps>();
+
+/** Called once by the dashboard's constructor. */
+export function rememberResolvedProps(dashboard: object, resolved: ResolvedDashboardProps): void {
+  RESOLVED.set(dashboard, resolved);
+}
+
+/** The resolved props of `dashboard`, or undefined for anything else. */
+export function resolvedPropsOf(dashboard: object): ResolvedDashboardProps | undefined {
+  return RESOLVED.get(dashboard);
+}
