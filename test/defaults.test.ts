@@ -78,7 +78,8 @@ describe('documented defaults are the defaults used', () => {
   });
 
   test('a given value wins over its default', () => {
-    const resolved = resolveDashboardProps({ machineImage: ec2.MachineImage.latestAmazonLinux2023(), minCapacity: 0, databaseMultiAz: false, outputs: false });
+    const machineImage = ec2.MachineImage.latestAmazonLinux2023();
+    const resolved = resolveDashboardProps({ machineImage, minCapacity: 0, databaseMultiAz: false, outputs: false });
     expect([resolved.minCapacity, resolved.databaseMultiAz, resolved.outputs, resolved.maxCapacity]).toEqual([0, false, false, DEFAULTS.maxCapacity]);
   });
 
