@@ -8,9 +8,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DEFAULTS } from './private/defaults';
+import { handlerResource } from './private/handler-resource';
 import { createLogGroup } from './private/logging';
 import { nagResourceFinding, suppressNag } from './private/nag';
 import { stackUniqueName } from './private/names';
@@ -180,15 +180,26 @@ export class FileSystemBackup extends Construct {
    */
   private emptyVaultOnDelete(vault: backup.IBackupVault, logRetention: logs.RetentionDays): CustomResource {
     const scope = new Construct(this, 'VaultCleanup');
-    const fn = new lambda.Function(scope, 'Function', {
-      description: 'Empties the dashboard\'s backup vault when the stack is deleted',
-      runtime: DEFAULTS.handlerRuntime,
-      code: lambda.Code.fromAsset(CLEANUP_HANDLER_ASSET),
-      handler: 'index.handler',
-      // The provider framework waits up to its own 15-minute limit; the handler stops before.
-      timeout: Duration.minutes(14),
-      memorySize: 256,
-      logGroup: createLogGroup(scope, 'FunctionLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+    const reason = 'Empties the backup vault when the stack is deleted with removalPolicy DESTROY.';
+    const basicExecutionRole = `${reason} AWSLambdaBasicExecutionRole only lets the function write its own logs.`;
+    const { function: fn, resource } = handlerResource(scope, {
+      ids: { function: 'Function', provider: 'Provider', providerLogs: 'ProviderLogs', resource: 'Resource' },
+      function: {
+        description: 'Empties the dashboard\'s backup vault when the stack is deleted',
+        code: lambda.Code.fromAsset(CLEANUP_HANDLER_ASSET),
+        // The provider framework waits up to its own 15-minute limit; the handler stops before.
+        timeout: Duration.minutes(14),
+        memorySize: 256,
+        logGroup: createLogGroup(scope, 'FunctionLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      },
+      providerLogs: { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY },
+      resourceType: 'Custom::PanintelligenceBackupVaultCleanup',
+      properties: { VaultName: vault.backupVaultName },
+      removalPolicy: RemovalPolicy.DESTROY,
+      providerReasons: {
+        basicExecutionRole,
+        invoke: `${reason} The provider framework of aws-cdk-lib invokes the one cleanup function, any version of it.`,
+      },
     });
     fn.addToRolePolicy(new iam.PolicyStatement({
       actions: ['backup:ListRecoveryPointsByBackupVault'],
@@ -205,31 +216,12 @@ export class FileSystemBackup extends Construct {
       actions: ['backup:ListBackupJobs', 'backup:StopBackupJob'],
       resources: ['*'],
     }));
-    const provider = new cr.Provider(scope, 'Provider', {
-      onEventHandler: fn,
-      logGroup: createLogGroup(scope, 'ProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
-    });
-    const resource = new CustomResource(scope, 'Resource', {
-      serviceToken: provider.serviceToken,
-      resourceType: 'Custom::PanintelligenceBackupVaultCleanup',
-      properties: { VaultName: vault.backupVaultName },
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
     this.plan.node.addDependency(resource);
 
-    const reason = 'Empties the backup vault when the stack is deleted with removalPolicy DESTROY.';
-    const framework = provider.node.findChild('framework-onEvent') as lambda.Function;
-    for (const role of [fn.role!, framework.role!]) {
-      suppressNag(role, [{
-        id: 'AwsSolutions-IAM4',
-        reason: `${reason} AWSLambdaBasicExecutionRole only lets the function write its own logs.`,
-        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-      }]);
-    }
-    suppressNag(framework.role!.node.findChild('DefaultPolicy'), [{
-      id: 'AwsSolutions-IAM5',
-      reason: `${reason} The provider framework of aws-cdk-lib invokes the one cleanup function, any version of it.`,
-      appliesTo: [`${nagResourceFinding(this, fn.functionArn)}:*`],
+    suppressNag(fn.role!, [{
+      id: 'AwsSolutions-IAM4',
+      reason: basicExecutionRole,
+      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
     }]);
     suppressNag(fn.role!.node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',

@@ -24,6 +24,7 @@ import { DashboardLoadBalancer } from './private/load-balancer';
 import { createLogBucket, logBucketRetention } from './private/logging';
 import { DashboardNetwork } from './private/network';
 import { rememberResolvedProps, resolveDashboardProps, ResolvedDashboardProps } from './private/resolved-props';
+import { refreshFleetAfterRotation } from './private/rotation-refresh';
 import { known, ownerOf, validate } from './private/validation';
 import { PanintelligenceDashboardProps } from './props';
 
@@ -177,7 +178,15 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
 
     this.databaseSecret.grantRead(fleet.role);
     resolved.licence?.grantRead(fleet.role);
-    database.refreshOnRotation(this.autoScalingGroup, resolved.healthCheckGracePeriod, alarmTopic);
+    // In the database tier's scope, where its parts' logical ids have always been.
+    refreshFleetAfterRotation(database, {
+      autoScalingGroup: this.autoScalingGroup,
+      warmup: resolved.healthCheckGracePeriod,
+      appSecret: database.secret,
+      masterSecret: database.masterSecret,
+      alarmTopic,
+      logRetention,
+    });
 
     this.monitoring = new DashboardMonitoring(this, 'Monitoring', {
       loadBalancer: this.loadBalancer,

@@ -1,24 +1,11 @@
-import { CfnResource, CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import { CfnResource, CustomResource, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct, IConstruct } from 'constructs';
-import { checkUsername, PROVISION_HANDLER_ASSET } from './database-user';
-import { DEFAULTS } from './defaults';
-import { vpcFunctionRole } from './function-role';
-import { createLogGroup } from './logging';
-import { nagResourceFinding, suppressNag } from './nag';
-import { stackUniqueName } from './names';
+import { Construct } from 'constructs';
+import { provisionAppUser } from './database-user/database-user';
+import { checkUsername } from './database-user/sql';
+import { suppressNag } from './nag';
 import type { ResolvedDashboardProps } from './resolved-props';
 
 /** The schema the dashboard keeps its repository in. */
@@ -82,13 +69,9 @@ export class DashboardDatabase extends Construct {
    * The custom resource that creates the app user and schema. Instances must not boot before it.
    */
   public readonly appUser: CustomResource;
-  /** Security group of the provisioning function: out to MariaDB and Secrets Manager only. */
-  private readonly provisioningSecurityGroup: ec2.SecurityGroup;
-  private readonly logRetention: logs.RetentionDays;
 
   constructor(scope: Construct, id: string, props: DashboardDatabaseProps) {
     super(scope, id);
-    this.logRetention = props.logRetention;
     const removalPolicy = props.removal.database;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -169,12 +152,12 @@ export class DashboardDatabase extends Construct {
       description: 'Dashboard database password rotation: out to MariaDB and Secrets Manager only',
       allowAllOutbound: false,
     });
-    this.provisioningSecurityGroup = new ec2.SecurityGroup(this, 'ProvisioningSecurityGroup', {
+    const provisioningSecurityGroup = new ec2.SecurityGroup(this, 'ProvisioningSecurityGroup', {
       vpc: props.vpc,
       description: 'Dashboard database user provisioning: out to MariaDB and Secrets Manager only',
       allowAllOutbound: false,
     });
-    for (const group of [this.rotationSecurityGroup, this.provisioningSecurityGroup]) {
+    for (const group of [this.rotationSecurityGroup, provisioningSecurityGroup]) {
       if (props.secretsManagerEndpoint) {
         props.secretsManagerEndpoint.connections.allowDefaultPortFrom(group, 'Secrets Manager API over the interface endpoint');
       } else {
@@ -182,9 +165,19 @@ export class DashboardDatabase extends Construct {
         group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager API');
       }
     }
-    this.instance.connections.allowDefaultPortFrom(this.provisioningSecurityGroup, 'MariaDB from the user provisioning function');
+    this.instance.connections.allowDefaultPortFrom(provisioningSecurityGroup, 'MariaDB from the user provisioning function');
 
-    this.appUser = this.provisionAppUser(props);
+    this.appUser = provisionAppUser(this, {
+      vpc: props.vpc,
+      vpcSubnets: props.rotationSubnets,
+      securityGroup: provisioningSecurityGroup,
+      // Its egress rules, the database's and the endpoint's ingress rules.
+      networkPath: [provisioningSecurityGroup, this.securityGroup, ...(props.secretsManagerEndpoint ? [props.secretsManagerEndpoint] : [])],
+      masterSecret: this.masterSecret,
+      appSecret: this.secret,
+      schemaName: SCHEMA_NAME,
+      logRetention: props.logRetention,
+    });
 
     // No `endpoint`: the functions then call Secrets Manager's regional name, which the interface
     // endpoint's private DNS resolves to the endpoint (the name aws-cdk-lib builds from an
@@ -227,210 +220,4 @@ export class DashboardDatabase extends Construct {
       }] : []),
     ]);
   }
-
-  /**
-   * The custom resource that creates the schema and the app user from the master secret. A
-   * function of its own runs in the VPC; aws-cdk-lib's provider framework calls it and always
-   * answers CloudFormation, also when it fails or times out.
-   */
-  private provisionAppUser(props: DashboardDatabaseProps): CustomResource {
-    const logGroup = createLogGroup(this, 'ProvisioningLogs', { retention: props.logRetention });
-    const role = vpcFunctionRole(this, 'ProvisioningRole', 'Panintelligence dashboard database user provisioning', logGroup);
-    this.masterSecret.grantRead(role);
-    this.secret.grantRead(role);
-
-    const handler = new lambda.Function(this, 'ProvisioningFunction', {
-      description: 'Creates the Panintelligence dashboard database user and schema',
-      runtime: DEFAULTS.handlerRuntime,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(PROVISION_HANDLER_ASSET),
-      role,
-      memorySize: 256,
-      timeout: Duration.minutes(2),
-      vpc: props.vpc,
-      vpcSubnets: props.rotationSubnets,
-      securityGroups: [this.provisioningSecurityGroup],
-      logGroup,
-    });
-    // The function's network path must exist before it runs: its egress rules, the database's
-    // and the endpoint's ingress rules.
-    handler.node.addDependency(this.provisioningSecurityGroup, this.securityGroup);
-    if (props.secretsManagerEndpoint) {
-      handler.node.addDependency(props.secretsManagerEndpoint);
-    }
-
-    const provider = new cr.Provider(this, 'ProvisioningProvider', {
-      onEventHandler: handler,
-      logGroup: createLogGroup(this, 'ProvisioningProviderLogs', { retention: props.logRetention }),
-    });
-    suppressProviderFindings(provider, handler);
-
-    return new CustomResource(this, 'AppUser', {
-      resourceType: 'Custom::PanintelligenceDatabaseUser',
-      serviceToken: provider.serviceToken,
-      properties: {
-        MasterSecretArn: this.masterSecret.secretArn,
-        AppSecretArn: this.secret.secretArn,
-        SchemaName: SCHEMA_NAME,
-      },
-    });
-  }
-
-  /**
-   * Starts an instance refresh of `group` each time a rotation of the app secret succeeds and
-   * waits for its outcome, so every instance restarts with the new credentials while full healthy
-   * capacity is kept. A failed rotation of either secret, and a refresh that fails or times out,
-   * notify `alarmTopic`.
-   */
-  public refreshOnRotation(group: autoscaling.AutoScalingGroup, warmup: Duration, alarmTopic?: sns.ITopic): events.Rule {
-    const start = new sfnTasks.CallAwsService(this, 'StartInstanceRefresh', {
-      service: 'autoscaling',
-      action: 'startInstanceRefresh',
-      parameters: {
-        AutoScalingGroupName: group.autoScalingGroupName,
-        Preferences: {
-          // Launch before terminating: never fewer healthy instances than before.
-          MinHealthyPercentage: 100,
-          MaxHealthyPercentage: 200,
-          InstanceWarmup: warmup.toSeconds(),
-        },
-      },
-      iamResources: [group.autoScalingGroupArn],
-      iamAction: 'autoscaling:StartInstanceRefresh',
-      resultSelector: { 'InstanceRefreshId.$': '$.InstanceRefreshId' },
-      resultPath: '$.refresh',
-    });
-    // A refresh already running (a deployment, an earlier rotation) must finish first.
-    start.addRetry({
-      errors: ['AutoScaling.InstanceRefreshInProgressException'],
-      interval: Duration.minutes(5),
-      maxAttempts: 24,
-      backoffRate: 1,
-    });
-    start.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(30), maxAttempts: 5, backoffRate: 2 });
-
-    const wait = new sfn.Wait(this, 'WaitForRefresh', { time: sfn.WaitTime.duration(Duration.minutes(1)) });
-    const describe = new sfnTasks.CallAwsService(this, 'DescribeInstanceRefresh', {
-      service: 'autoscaling',
-      action: 'describeInstanceRefreshes',
-      parameters: {
-        'AutoScalingGroupName': group.autoScalingGroupName,
-        'InstanceRefreshIds.$': 'States.Array($.refresh.InstanceRefreshId)',
-      },
-      // Describe actions of Auto Scaling take no resource-level permissions.
-      iamResources: ['*'],
-      iamAction: 'autoscaling:DescribeInstanceRefreshes',
-      resultSelector: { 'Status.$': '$.InstanceRefreshes[0].Status' },
-      resultPath: '$.result',
-    });
-    describe.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(30), maxAttempts: 5, backoffRate: 2 });
-    const running = ['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking'];
-    const outcome = new sfn.Choice(this, 'RefreshOutcome')
-      .when(sfn.Condition.stringEquals('$.result.Status', 'Successful'), new sfn.Succeed(this, 'RefreshSucceeded'))
-      .when(sfn.Condition.or(...running.map((status) => sfn.Condition.stringEquals('$.result.Status', status))), wait)
-      .otherwise(new sfn.Fail(this, 'RefreshFailed', {
-        error: 'InstanceRefreshFailed',
-        causePath: "States.Format('The instance refresh ended as {}', $.result.Status)",
-      }));
-
-    const logGroup = new logs.LogGroup(this, 'RefreshOnRotationLogs', {
-      // Under /aws/vendedlogs/ Step Functions delivers logs without adding to the account's
-      // CloudWatch Logs resource policy, which has a size limit. The stack's id makes the name
-      // unique also against a group a deleted stack of the same name left behind.
-      logGroupName: `/aws/vendedlogs/states/${stackUniqueName(this, 'RefreshOnRotationLogs', 120)}`,
-      retention: this.logRetention,
-      removalPolicy: DEFAULTS.logRemovalPolicy,
-    });
-    const stateMachine = new sfn.StateMachine(this, 'RefreshOnRotation', {
-      definitionBody: sfn.DefinitionBody.fromChainable(start.next(wait).next(describe).next(outcome)),
-      timeout: Duration.hours(4),
-      tracingEnabled: true,
-      logs: {
-        destination: logGroup,
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: false,
-      },
-    });
-    suppressNag(stateMachine.role, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'Log delivery and X-Ray actions of Step Functions, and autoscaling:DescribeInstanceRefreshes, do not support resource-level permissions.',
-        appliesTo: ['Resource::*'],
-      },
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'An Auto Scaling group ARN contains a generated id; the wildcard stands for that id only, the group name is exact.',
-        appliesTo: [nagResourceFinding(this, group.autoScalingGroupArn)],
-      },
-    ], true);
-
-    // Neither a failed rotation (of either secret) nor a refresh that failed, timed out or was
-    // stopped may go unnoticed: both events go to the alarm topic.
-    if (alarmTopic) {
-      // EventBridge publishes to an encrypted topic only when the key lets it (a key of this app;
-      // an imported key's policy is its owner's to change).
-      alarmTopic.masterKey?.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-      new events.Rule(this, 'RotationFailedRule', {
-        description: 'Notifies the alarm topic when a rotation of a dashboard database secret fails',
-        eventPattern: secretsManagerEvent('RotationFailed', [this.masterSecret, this.secret]),
-        targets: [new eventsTargets.SnsTopic(alarmTopic, {
-          message: events.RuleTargetInput.fromObject({
-            alarm: 'A rotation of a Panintelligence dashboard database secret failed: see the log of its rotation function',
-            secret: events.EventField.fromPath('$.detail.additionalEventData.SecretId'),
-            time: events.EventField.time,
-          }),
-        })],
-      });
-      new events.Rule(this, 'RefreshFailedRule', {
-        description: 'Notifies the alarm topic when the fleet refresh after a rotation does not succeed',
-        eventPattern: {
-          source: ['aws.states'],
-          detailType: ['Step Functions Execution Status Change'],
-          detail: { stateMachineArn: [stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
-        },
-        targets: [new eventsTargets.SnsTopic(alarmTopic, {
-          message: events.RuleTargetInput.fromObject({
-            alarm: 'The instance refresh after a database password rotation did not succeed: instances may hold credentials that the next rotation invalidates',
-            status: events.EventField.fromPath('$.detail.status'),
-            execution: events.EventField.fromPath('$.detail.executionArn'),
-            time: events.EventField.time,
-          }),
-        })],
-      });
-    }
-
-    return new events.Rule(this, 'RotationSucceeded', {
-      description: 'Refreshes the dashboard fleet after its database password rotates',
-      eventPattern: secretsManagerEvent('RotationSucceeded', [this.secret]),
-      targets: [new eventsTargets.SfnStateMachine(stateMachine, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
-    });
-  }
-}
-
-/** The CloudTrail event Secrets Manager sends for a rotation step of one of `secrets`. */
-function secretsManagerEvent(eventName: string, secrets: secretsmanager.ISecret[]): events.EventPattern {
-  return {
-    source: ['aws.secretsmanager'],
-    detailType: ['AWS Service Event via CloudTrail'],
-    detail: {
-      eventSource: ['secretsmanager.amazonaws.com'],
-      eventName: [eventName],
-      additionalEventData: { SecretId: secrets.map((secret) => secret.secretArn) },
-    },
-  };
-}
-
-/** aws-cdk-lib's provider framework function: what cdk-nag finds in it, and why it is fine here. */
-function suppressProviderFindings(provider: cr.Provider, handler: lambda.IFunction): void {
-  const framework: IConstruct = provider.node.findChild('framework-onEvent');
-  suppressNag(framework.node.findChild('ServiceRole'), [{
-    id: 'AwsSolutions-IAM4',
-    reason: 'aws-cdk-lib\'s custom resource provider function only relays one request per deployment and logs with the basic Lambda policy.',
-    appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-  }]);
-  suppressNag(framework.node.findChild('ServiceRole').node.findChild('DefaultPolicy'), [{
-    id: 'AwsSolutions-IAM5',
-    reason: 'The provider function may invoke every version of the provisioning function only; Lambda grants name them with a :* suffix.',
-    appliesTo: [nagResourceFinding(handler, `${handler.functionArn}:*`)],
-  }]);
 }
