@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DEFAULT_RESYNC_CONCURRENCY } from '../src/private/handler-defaults';
+import { DEFAULT_RESYNC_CONCURRENCY } from '../src/private/shared/defaults';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver');

@@ -30,7 +30,7 @@ import {
   countRemaining, decodePosition, encodePosition, Logger, resync, ResyncCounts, ResyncPosition,
   ResyncSummary, SyncContext, syncKey,
 } from './syncer';
-import { DEFAULT_RESYNC_CONCURRENCY } from '../private/handler-defaults';
+import { DEFAULT_RESYNC_CONCURRENCY } from '../private/shared/defaults';
 
 const DEFAULT_MOUNT_PATH = '/mnt/efs';
 

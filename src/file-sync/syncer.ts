@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { DATA_DIRECTORIES, MappedKey, mapKey, PREFIX_DIRECTORIES } from './keys';
 import { fileState, KnownDirectories, removeFile, SyncConflict, sweepTemporaryFiles, targetPath, writeAtomically } from './local-files';
-import { DEFAULT_RESYNC_CONCURRENCY } from '../private/handler-defaults';
+import { DEFAULT_RESYNC_CONCURRENCY } from '../private/shared/defaults';
 
 /** Writes one JSON log line. */
 export type Logger = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;

@@ -4,8 +4,8 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_RESYNC_CONCURRENCY } from './handler-defaults';
 import type { PanintelligenceDashboardProps } from '../props';
+import { DEFAULT_RESYNC_CONCURRENCY } from './shared/defaults';
 
 /**
  * The default of each prop of `PanintelligenceDashboardProps` that has a value as its default,

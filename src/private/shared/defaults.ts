@@ -1,7 +1,7 @@
 /**
- * Defaults that the construct side and the Lambda handlers share. Plain values and no imports,
- * so a handler's bundle may include this module, and DEFAULTS reads them without reaching into
- * a handler's own modules.
+ * Defaults that the construct side and the Lambda handlers share. Like everything under
+ * src/private/shared/: plain values and no imports, so a handler's bundle may include this
+ * module, and DEFAULTS reads them without reaching into a handler's own modules.
  */
 
 /**

@@ -1,0 +1,32 @@
+/**
+ * The Lambda handlers, one room (folder) each: `<room>/<entry>` is the handler, the modules beside
+ * it are what it runs, and `<room>/<room name>.ts` is the construct side that deploys it. The
+ * bundles are built from this list, and the lint rules keep the handler side free of aws-cdk-lib.
+ */
+export interface HandlerRoom {
+  /** The room's folder. */
+  readonly dir: string;
+  /** The handler's file in the room, `<name>.lambda.ts`. */
+  readonly entry: string;
+}
+
+export const HANDLER_ROOMS: ReadonlyArray<HandlerRoom> = [
+  // Copies uploads from S3 to the file system.
+  { dir: 'src/file-sync', entry: 'sync.lambda.ts' },
+  // Provisions the dashboard's database user from the master secret (with mysql2).
+  { dir: 'src/private/database-user', entry: 'provision.lambda.ts' },
+];
+
+/** Handlers not yet in a room of their own. */
+export const LOOSE_HANDLERS: readonly string[] = [
+  // Empties the file system's backup vault when the stack is deleted with RemovalPolicy.DESTROY.
+  'src/private/backup-vault-cleanup.lambda.ts',
+];
+
+/** The construct-side module of a room: named after its folder. */
+export function constructModuleOf(room: HandlerRoom): string {
+  return `${room.dir}/${room.dir.split('/').pop()}.ts`;
+}
+
+/** Modules that handlers and the construct side share (plain values, no imports), as globs. */
+export const SHARED_WITH_HANDLERS: readonly string[] = ['src/private/shared/**/*.ts'];
