@@ -11,4 +11,9 @@ export function addDocsTasks(project: awscdk.AwsCdkConstructLibrary): void {
     description: 'Rewrite the README table of alarms from the monitoring catalogue',
     exec: 'ts-node --project tsconfig.dev.json scripts/alarm-table.ts',
   });
+
+  project.addTask('docs:firewall', {
+    description: 'Rewrite the README tables of the firewall\'s rules from its rule table',
+    exec: 'ts-node --project tsconfig.dev.json scripts/firewall-table.ts',
+  });
 }

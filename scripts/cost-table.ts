@@ -10,6 +10,7 @@ import { join } from 'path';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { CostBreakdown, CostEstimate, CostEstimateConfig } from '../src/cost';
 import { DEFAULTS } from '../src/private/defaults';
+import { FIREWALL_RULE_COUNT } from '../src/private/firewall';
 import { HOURS_PER_MONTH, PRICE_SOURCES, PRICES, PRICES_AS_OF, REGIONS, RegionPrices, unitPrice } from '../src/private/prices';
 
 export const COST_TABLE_START = '<!-- cost-table:start -->';
@@ -69,7 +70,9 @@ export function renderCostTable(): string {
   lines.push('How each line is computed: instances, root volumes and CPU credits scale with `minCapacity`; '
     + 'CPU credits = (average CPU - baseline) x vCPUs x hours x surplus price, only in unlimited mode; '
     + 'public IPv4 addresses = NAT gateways + one per zone for the load balancer (its minimum); '
-    + 'the endpoint is billed per zone; a Multi-AZ database doubles the instance and storage price. '
+    + 'the endpoint is billed per zone; a Multi-AZ database doubles the instance and storage price; '
+    + `the firewall (off by default) is one web ACL, ${FIREWALL_RULE_COUNT} rules (a managed rule group is billed as one) `
+    + 'and its requests (`firewallRequests`, 1 million a month unless given); its log is part of the logs ingested. '
     + 'Each line is rounded to the cent; the total adds the rounded lines.');
   lines.push('');
 
@@ -86,6 +89,7 @@ export function renderCostTable(): string {
     { prop: '`instanceType: m6a.large` (not burstable)', config: { instanceType: new ec2.InstanceType('m6a.large') } },
     { prop: '`volumeType: GP2` (instead of gp3)', config: { volumeType: ec2.EbsDeviceVolumeType.GP2 } },
     { prop: '`minCapacity: 2`', config: { minCapacity: 2 } },
+    { prop: `\`firewall: {}\` (web ACL, ${FIREWALL_RULE_COUNT} rules, 1 million requests)`, config: { firewall: {} } },
   ];
   row(['Prop', ...regions]);
   separator(['l', ...regions.map(() => 'r')]);
@@ -122,6 +126,9 @@ export function renderCostTable(): string {
   priceRow('CloudWatch dashboard', 'month', (p) => p.dashboardMonth, PRICE_SOURCES.cloudwatch);
   priceRow('CloudWatch standard alarm', 'month', (p) => p.alarmMonth, PRICE_SOURCES.cloudwatch);
   priceRow('CloudWatch Logs ingestion', 'GB', (p) => p.logsIngestGb, PRICE_SOURCES.cloudwatch);
+  priceRow('AWS WAF web ACL', 'month', (p) => p.wafWebAclMonth, PRICE_SOURCES.waf);
+  priceRow('AWS WAF rule or managed rule group', 'month', (p) => p.wafRuleMonth, PRICE_SOURCES.waf);
+  priceRow('AWS WAF requests', 'million', (p) => p.wafMillionRequests, PRICE_SOURCES.waf);
   lines.push('');
   lines.push('A Multi-AZ database is billed at twice the Single-AZ instance and storage prices.');
   return lines.join('\n');

@@ -3,9 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { PanintelligenceDashboard } from './dashboard';
 import { DashboardMonitoring } from './monitoring';
 import { DEFAULTS } from './private/defaults';
+import { FIREWALL_RULE_COUNT } from './private/firewall';
 import { BURSTABLE, HOURS_PER_MONTH, PRICES, PRICES_AS_OF, REGIONS, RegionPrices, unitPrice as usd } from './private/prices';
 import { resolvedPropsOf } from './private/resolved-props';
 import { ValidationError } from './private/validation';
+import type { DashboardFirewallOptions } from './props';
 
 /** The fleet's CPU step scaling uses one alarm to scale out and one to scale in. */
 const SCALING_ALARM_COUNT = 2;
@@ -20,6 +22,7 @@ const USAGE = {
   natDataProcessed: 5,
   logIngestion: 2,
   secrets: 3,
+  firewallRequests: 1,
 } as const;
 
 /** What `CostEstimate.ofHighAvailability` changes from the defaults. */
@@ -77,11 +80,20 @@ export interface CostUsageOptions {
   readonly natDataProcessed?: number;
 
   /**
-   * Assumed CloudWatch Logs ingestion each month, in GiB (VPC flow logs, function logs).
+   * Assumed CloudWatch Logs ingestion each month, in GiB (VPC flow logs, function logs, and the
+   * firewall's log of blocked and counted requests).
    *
    * @default 2
    */
   readonly logIngestion?: number;
+
+  /**
+   * Assumed requests the firewall inspects each month, in millions (every request to the load
+   * balancer, blocked ones included). Priced only with the firewall.
+   *
+   * @default 1
+   */
+  readonly firewallRequests?: number;
 }
 
 /**
@@ -182,6 +194,15 @@ export interface CostEstimateConfig extends CostUsageOptions {
    * @default 11 (DashboardMonitoring.DEFAULT_ALARM_COUNT + 2)
    */
   readonly alarms?: number;
+
+  /**
+   * The web application firewall: when on, its web ACL, its rules (a managed rule group is
+   * billed as one rule) and its requests are priced. A web ACL of your own (`webAclArn`) is
+   * billed to its owner and not priced.
+   *
+   * @default - no firewall
+   */
+  readonly firewall?: DashboardFirewallOptions;
 }
 
 /**
@@ -302,6 +323,8 @@ export class CostEstimate {
       databaseAllocatedStorage: props.databaseAllocatedStorage,
       secrets: props.licence ? 3 : 2,
       alarms: dashboard.alarms.length + SCALING_ALARM_COUNT,
+      // The firewall's resolved settings when it is on; a web ACL of the customer's own is theirs.
+      firewall: props.firewall,
     });
   }
 
@@ -374,6 +397,8 @@ interface ResolvedConfig {
   readonly logIngestion: number;
   readonly secrets: number;
   readonly alarms: number;
+  readonly firewall: boolean;
+  readonly firewallRequests: number;
 }
 
 function resolve(config: CostEstimateConfig): ResolvedConfig {
@@ -418,6 +443,8 @@ function resolve(config: CostEstimateConfig): ResolvedConfig {
     logIngestion: amount('logIngestion', config.logIngestion, USAGE.logIngestion),
     secrets: count('secrets', config.secrets, USAGE.secrets, 0),
     alarms: count('alarms', config.alarms, DashboardMonitoring.DEFAULT_ALARM_COUNT + SCALING_ALARM_COUNT, 0),
+    firewall: config.firewall !== undefined && (config.firewall.enabled ?? DEFAULTS.firewallEnabled),
+    firewallRequests: amount('firewallRequests', config.firewallRequests, USAGE.firewallRequests),
   };
 }
 
@@ -507,6 +534,14 @@ function estimate(config: CostEstimateConfig): CostBreakdown {
   add('CloudWatch alarms', c.alarms * p.alarmMonth, `${c.alarms} x ${usd(p.alarmMonth)}/month`);
   add('CloudWatch Logs ingestion', c.logIngestion * p.logsIngestGb, `${c.logIngestion} GB x ${usd(p.logsIngestGb)}/GB`);
 
+  const webAcls = c.firewall ? 1 : 0;
+  const wafRules = webAcls * FIREWALL_RULE_COUNT;
+  const wafRequests = webAcls * c.firewallRequests;
+  add('WAF web ACL', webAcls * p.wafWebAclMonth, c.firewall ? `1 x ${usd(p.wafWebAclMonth)}/month` : 'no firewall');
+  add('WAF rules', wafRules * p.wafRuleMonth, c.firewall ? `${wafRules} x ${usd(p.wafRuleMonth)}/month` : 'no firewall');
+  add('WAF requests', wafRequests * p.wafMillionRequests,
+    c.firewall ? `${wafRequests} million x ${usd(p.wafMillionRequests)}/million` : 'no firewall');
+
   const totalCents = items.reduce((sum, item) => sum + Math.round(item.monthlyUsd * 100), 0);
   return {
     region: c.region,
@@ -523,6 +558,7 @@ function estimate(config: CostEstimateConfig): CostBreakdown {
       `${c.fileSystemStorage} GiB on EFS Standard (bursting throughput) and ${c.backupStorage} GiB of recovery points in warm storage`,
       `${natGb} GiB a month through the NAT gateways`,
       `${c.logIngestion} GiB a month of logs ingested`,
+      ...(c.firewall ? [`${c.firewallRequests} million requests a month inspected by the firewall`] : []),
       'automated RDS backups stay within the free allowance (backup storage up to the provisioned storage)',
       'GiB priced as GB, the unit of the price pages',
     ],

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { LoadBalancerAccessLogs } from './access-logs';
 import { FileSystemBackup } from './backup';
@@ -19,6 +20,7 @@ import { DASHBOARD_RULES } from './private/dashboard-rules';
 import { DashboardDatabase, DATABASE_PORT, SCHEMA_NAME } from './private/database';
 import { DEFAULTS } from './private/defaults';
 import { DashboardFileSystem } from './private/file-system';
+import { associateWebAcl, DashboardFirewall } from './private/firewall';
 import { DashboardFleet } from './private/fleet';
 import { DashboardLoadBalancer } from './private/load-balancer';
 import { createLogBucket, logBucketRetention } from './private/logging';
@@ -74,6 +76,12 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
   public readonly fileSystemBackup: FileSystemBackup;
   /** The bucket that receives S3 server access logs (and load balancer logs, when on). */
   public readonly logBucket: s3.Bucket;
+  /** The firewall's web ACL; undefined without `firewall`. */
+  public readonly webAcl?: wafv2.CfnWebACL;
+  /** ARN of the web ACL in front of the load balancer (the firewall's, or `webAclArn`); undefined without either. */
+  public readonly webAclArn?: string;
+  /** The log group of the firewall's blocked and counted requests; undefined without `firewall`. */
+  public readonly firewallLogGroup?: logs.ILogGroup;
   /** The HTTPS URL of the dashboard. */
   public readonly url: string;
   /** Network connections of the dashboard instances. */
@@ -149,6 +157,17 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       });
     }
 
+    let firewall: DashboardFirewall | undefined;
+    if (resolved.firewall) {
+      firewall = new DashboardFirewall(this, 'Firewall', { ...resolved.firewall, loadBalancer: this.loadBalancer, logRetention });
+      this.webAcl = firewall.webAcl;
+      this.webAclArn = firewall.webAcl.attrArn;
+      this.firewallLogGroup = firewall.logGroup;
+    } else if (resolved.webAclArn !== undefined) {
+      associateWebAcl(this, 'WebAclAssociation', this.loadBalancer, resolved.webAclArn);
+      this.webAclArn = resolved.webAclArn;
+    }
+
     const fleet = new DashboardFleet(this, 'Fleet', {
       ...resolved,
       vpc: this.vpc,
@@ -200,6 +219,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       alarms: resolved.alarms,
       databaseAllocatedStorage: resolved.databaseAllocatedStorage,
       fileSystemThroughputMode: storage.throughputMode,
+      firewall: firewall?.metricNames,
     });
     this.cloudWatchDashboard = this.monitoring.dashboard;
     this.alarms = this.monitoring.alarms;

@@ -17,7 +17,7 @@ export interface AlarmSettings {
   /**
    * Whether to create the alarm at all.
    *
-   * @default true
+   * @default - true, except for the opt-in `firewallBlockedRequests`
    */
   readonly enabled?: boolean;
 
@@ -51,7 +51,8 @@ export interface AlarmSettings {
 }
 
 /**
- * Alarms of the dashboard stack. Every alarm exists unless disabled with `{ enabled: false }`.
+ * Alarms of the dashboard stack. Every alarm exists unless disabled with `{ enabled: false }`,
+ * except `firewallBlockedRequests`, which exists only when switched on with `{ enabled: true }`.
  *
  * The defaults aim at a small production deployment: they page on what users feel
  * (errors, slowness, no healthy host) or on what will soon break the service
@@ -140,6 +141,41 @@ export interface DashboardAlarmOptions {
    * @default - alarm when >= 1 message in one 5-minute period
    */
   readonly deadLetterQueue?: AlarmSettings;
+
+  /**
+   * Requests blocked by the web application firewall, by any of its rules (AWS WAF
+   * `BlockedRequests`, Sum, `Rule` ALL). Threshold unit: requests.
+   *
+   * Opt-in (`{ enabled: true }`), and only with a firewall: blocked requests are the firewall at
+   * work, and an internet-facing site is probed every day. A surge is worth a page: an attack in
+   * progress, or a rule that started blocking legitimate users.
+   *
+   * @default - no alarm; when enabled, alarm when >= 500 requests in one 5-minute period
+   */
+  readonly firewallBlockedRequests?: AlarmSettings;
+}
+
+/**
+ * The CloudWatch metric names of an AWS WAF web ACL (namespace `AWS/WAFV2`), for the firewall's
+ * widgets and its alarm.
+ */
+export interface FirewallMetricNames {
+  /** The web ACL's metric name (its `VisibilityConfig.MetricName`): the `WebACL` dimension of its metrics. */
+  readonly webAcl: string;
+
+  /**
+   * Metric names of its rate-based rules: what they block is graphed as rate-limited requests.
+   *
+   * @default - none
+   */
+  readonly rateBasedRules?: string[];
+
+  /**
+   * Metric names of its other rules, each a line of the blocked-by-rule graph.
+   *
+   * @default - none
+   */
+  readonly rules?: string[];
 }
 
 /**
@@ -206,4 +242,12 @@ export interface DashboardMonitoringProps {
    * @default - read from `fileSystem` (bursting when it sets no mode)
    */
   readonly fileSystemThroughputMode?: efs.ThroughputMode;
+
+  /**
+   * The web application firewall in front of `loadBalancer`, in this stack's region, by its
+   * metric names: adds its widgets, and lets `alarms.firewallBlockedRequests` be switched on.
+   *
+   * @default - no firewall widgets, and no firewall alarm
+   */
+  readonly firewall?: FirewallMetricNames;
 }

@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -7,17 +7,33 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { DashboardAlarmOptions, DashboardMonitoringProps } from './monitoring-props';
 import {
-  AlarmContext, AlarmName, AlarmSpec, ALARM_CATALOGUE, ALARM_RULES, defaultThresholdOf, EffectiveSettings, effectiveSettings, metricScale, windowOf,
+  AlarmContext, AlarmName, AlarmSpec, ALARM_CATALOGUE, ALARM_RULES, defaultThresholdOf, EffectiveSettings, effectiveSettings, isEnabled,
+  metricScale, windowOf,
 } from './private/monitoring/alarms';
 import { DashboardMetrics, dashboardMetrics } from './private/monitoring/metrics';
 import { addDashboardWidgets } from './private/monitoring/widgets';
-import { ownerOf, validate } from './private/validation';
+import { ownerOf, Rule, validate } from './private/validation';
+
+/** Rules that involve more than the alarm settings. */
+const MONITORING_RULES: ReadonlyArray<Rule<DashboardMonitoringProps>> = [
+  {
+    prop: 'alarms.firewallBlockedRequests',
+    violated: (p) => p.alarms?.firewallBlockedRequests?.enabled === true && p.firewall === undefined,
+    message: () => 'alarms.firewallBlockedRequests needs firewall: the metric names of the web ACL it watches',
+  },
+  ...ALARM_RULES.map((rule): Rule<DashboardMonitoringProps> => ({
+    prop: rule.prop,
+    violated: (p) => rule.violated(p.alarms),
+    message: (p) => rule.message(p.alarms),
+  })),
+];
 
 /**
  * CloudWatch dashboard and alarms for a Panintelligence dashboard deployment.
  *
  * The dashboard shows, top to bottom: alarm states; load balancer requests, 4xx/5xx and
- * target response time; healthy and unhealthy hosts, fleet size and CPU; database CPU,
+ * target response time; the firewall's allowed, blocked and rate-limited requests (with
+ * `firewall`); healthy and unhealthy hosts, fleet size and CPU; database CPU,
  * free storage, connections and free memory; EFS burst credits and throughput; the sync
  * function's invocations, errors and duration, and the dead-letter queue depth.
  *
@@ -27,7 +43,7 @@ export class DashboardMonitoring extends Construct {
   /**
    * Number of alarms created with the default options (the cost estimate counts them).
    */
-  public static readonly DEFAULT_ALARM_COUNT = ALARM_CATALOGUE.length;
+  public static readonly DEFAULT_ALARM_COUNT = ALARM_CATALOGUE.filter((spec) => !spec.optIn).length;
 
   /** The CloudWatch dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
@@ -62,6 +78,9 @@ export class DashboardMonitoring extends Construct {
   /** Messages in the sync dead-letter queue; undefined when disabled. */
   public readonly deadLetterQueueAlarm?: cloudwatch.Alarm;
 
+  /** Requests blocked by the firewall; undefined unless enabled (opt-in) with a firewall. */
+  public readonly firewallBlockedRequestsAlarm?: cloudwatch.Alarm;
+
   private readonly alarmTopic?: sns.ITopic;
 
   /**
@@ -75,7 +94,7 @@ export class DashboardMonitoring extends Construct {
     super(scope, id);
     this.alarmTopic = props.alarmTopic;
     const options = props.alarms ?? {};
-    validate(ownerOf('DashboardMonitoring', this), options, ALARM_RULES);
+    validate(ownerOf('DashboardMonitoring', this), props, MONITORING_RULES);
 
     const metrics = dashboardMetrics({
       loadBalancer: props.loadBalancer,
@@ -85,16 +104,23 @@ export class DashboardMonitoring extends Construct {
       fileSystemId: props.fileSystem.fileSystemId,
       syncFunction: props.syncFunction,
       deadLetterQueue: props.deadLetterQueue,
+      firewall: props.firewall && {
+        webAcl: props.firewall.webAcl,
+        rateBasedRules: props.firewall.rateBasedRules ?? [],
+        rules: props.firewall.rules ?? [],
+        region: Stack.of(this).region,
+      },
     });
     const context: AlarmContext = {
       databaseAllocatedStorageGiB: knownNumber(props.databaseAllocatedStorage) ?? allocatedStorageOf(props.database),
       fileSystemBursting: isBursting(props.fileSystemThroughputMode ?? throughputModeOf(props.fileSystem)),
+      firewall: props.firewall !== undefined,
     };
 
     const byName: Partial<Record<AlarmName, cloudwatch.Alarm>> = {};
     for (const spec of ALARM_CATALOGUE) {
       const settings = options[spec.name];
-      if (settings?.enabled === false || (spec.appliesTo && !spec.appliesTo(context))) {
+      if (!isEnabled(spec, settings) || (spec.appliesTo && !spec.appliesTo(context))) {
         continue;
       }
       const alarm = this.createAlarm(spec, effectiveSettings(spec, settings, context), metrics, context);
@@ -110,6 +136,7 @@ export class DashboardMonitoring extends Construct {
     this.fileSystemBurstCreditsAlarm = byName.fileSystemBurstCredits;
     this.syncErrorsAlarm = byName.syncErrors;
     this.deadLetterQueueAlarm = byName.deadLetterQueue;
+    this.firewallBlockedRequestsAlarm = byName.firewallBlockedRequests;
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,

@@ -268,8 +268,8 @@ export interface PanintelligenceDashboardProps {
   readonly syncConcurrency?: number;
 
   /**
-   * Retention of the log groups this construct creates (VPC flow logs, functions, state machine),
-   * and of the objects in its access-log bucket.
+   * Retention of the log groups this construct creates (VPC flow logs, functions, state machine,
+   * firewall), and of the objects in its access-log bucket.
    *
    * @default logs.RetentionDays.THREE_MONTHS
    */
@@ -315,6 +315,26 @@ export interface PanintelligenceDashboardProps {
   readonly accessLogsBucket?: s3.IBucket;
 
   /**
+   * A web application firewall in front of the load balancer: an AWS WAF web ACL with AWS
+   * managed rule groups (IP reputation, core rule set, known bad inputs, Linux) and per-client
+   * rate limits on login attempts and on all requests, logging blocked and counted requests to an
+   * `aws-waf-logs-` log group, with widgets on the CloudWatch dashboard. The README's Security
+   * section lists the rules and how to tune them. Not with `webAclArn`.
+   *
+   * @default - no firewall
+   */
+  readonly firewall?: DashboardFirewallOptions;
+
+  /**
+   * ARN of an existing regional AWS WAF web ACL to associate with the load balancer, for
+   * organisations that manage their web ACLs centrally (AWS Firewall Manager). Its rules,
+   * logging and metrics stay its owner's. Not with `firewall`.
+   *
+   * @default - no web ACL (unless `firewall` creates one)
+   */
+  readonly webAclArn?: string;
+
+  /**
    * Subnets of the load balancer.
    *
    * @default - the public subnets
@@ -342,4 +362,74 @@ export interface PanintelligenceDashboardProps {
    * @default true
    */
   readonly outputs?: boolean;
+}
+
+/**
+ * The web application firewall in front of the dashboard's load balancer: an AWS WAF web ACL
+ * (regional) with AWS managed rule groups and per-client rate limits. The README's Security
+ * section lists its rules in order, the rules it counts instead of blocking and why, and how to
+ * find and tune a rule that blocks a legitimate request.
+ *
+ * Rate limits count the requests of one client IP address, as the load balancer sees it, within
+ * `rateLimitWindow`; a client over a limit gets `429 Too Many Requests` until its rate falls
+ * below it.
+ */
+export interface DashboardFirewallOptions {
+  /**
+   * Whether to create the firewall. Giving `firewall` turns it on; `enabled: false` leaves it
+   * off, for a switch kept in your own configuration.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * Login attempts (POST requests to `loginPaths`) one client IP address may make in
+   * `rateLimitWindow`, 10 to 2,000,000,000. An application that embeds dashboards and fetches a
+   * token for each visitor from its own server counts against this limit from that server's
+   * address: raise it to the busiest window's number of new embedded sessions.
+   *
+   * @default 100
+   */
+  readonly loginRateLimit?: number;
+
+  /**
+   * Requests of any kind one client IP address may send in `rateLimitWindow`, 10 to
+   * 2,000,000,000. Everyone behind one office's NAT shares an address, and one dashboard page
+   * asks for every chart on it, so the limit is generous: it stops floods, not busy offices.
+   *
+   * @default 10000
+   */
+  readonly siteRateLimit?: number;
+
+  /**
+   * The window both rate limits count in: 1, 2, 5 or 10 minutes (what AWS WAF offers).
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly rateLimitWindow?: Duration;
+
+  /**
+   * Path prefixes whose POST requests are login attempts, compared case-insensitively after URL
+   * decoding and path normalisation. The dashboard authenticates under `/pi/auth/`, and its API
+   * exchanges a user name and password for a token at `/pi/api/v2/tokens`. Panintelligence does
+   * not publish the exact path of the sign-in form, so the default covers the whole
+   * authentication path; if your version signs in elsewhere (the browser's network tab shows the
+   * POST), give its path here. Each starts with `/` and has at most 200 characters; at most 5.
+   *
+   * @default ['/pi/auth/', '/pi/api/v2/tokens']
+   */
+  readonly loginPaths?: string[];
+
+  /**
+   * More AWS managed rules to count instead of block, each as `<rule group>:<rule>`, for
+   * example `'AWSManagedRulesCommonRuleSet:SizeRestrictions_QUERYSTRING'`: for a rule that blocks
+   * a legitimate request of your users. The rule group is one of the firewall's
+   * (`AWSManagedRulesAmazonIpReputationList`, `AWSManagedRulesCommonRuleSet`,
+   * `AWSManagedRulesKnownBadInputsRuleSet`, `AWSManagedRulesLinuxRuleSet`); both names are in
+   * the firewall's log record of the blocked request (the README shows the query).
+   *
+   * @default - only the firewall's own exclusions, listed in the README
+   */
+  readonly countedRules?: string[];
 }

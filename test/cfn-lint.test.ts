@@ -1,5 +1,5 @@
-// AWS's CloudFormation linter on the synthesized templates: no error for the default, DESTROY and
-// customised dashboards. W3005 (a redundant DependsOn) is aws-cdk-lib's own output, and W3010
+// AWS's CloudFormation linter on the synthesized templates: no error for the default, DESTROY,
+// customised, firewall and existing-web-ACL dashboards. W3005 (a redundant DependsOn) is aws-cdk-lib's own output, and W3010
 // flags the Availability Zone names that a synth without an account has to make up.
 import { execFileSync, spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { build, customised, defaults } from './scenarios';
+import { build, customised, defaults, withExistingWebAcl, withFirewall } from './scenarios';
 
 function cfnLintAvailable(): boolean {
   try {
@@ -33,6 +33,8 @@ const scenarios = {
   default: defaults,
   destroy: (stack: Parameters<typeof defaults>[0]) => ({ ...defaults(stack), removalPolicy: RemovalPolicy.DESTROY }),
   customised,
+  firewall: withFirewall,
+  existingWebAcl: withExistingWebAcl,
 };
 
 (available ? describe : describe.skip)('cfn-lint', () => {
@@ -50,6 +52,17 @@ const scenarios = {
     const errors = result.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line));
     expect(errors).toEqual([]);
     expect(reportsErrors(result.status)).toBe(false);
+  });
+
+  test('the firewall is linted too: a rate limit below what AWS WAF accepts fails', () => {
+    const template = Template.fromStack(build(withFirewall).stack).toJSON();
+    const acl: any = Object.values(template.Resources).find((r: any) => r.Type === 'AWS::WAFv2::WebACL');
+    acl.Properties.Rules.find((r: any) => r.Name === 'LoginRateLimit').Statement.RateBasedStatement.Limit = 5;
+    const file = join(dir, 'bad-rate-limit.template.json');
+    writeFileSync(file, JSON.stringify(template));
+    const result = spawnSync('cfn-lint', ['--format', 'parseable', '-i', 'W3005', 'W3010', '--', file], { encoding: 'utf8' });
+    expect(result.stdout).toMatch(/:E3034:5 is less than the minimum of 10/);
+    expect(reportsErrors(result.status)).toBe(true);
   });
 
   test('an error is reported: a template with a bad engine version fails', () => {

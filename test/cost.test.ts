@@ -40,6 +40,9 @@ describe('default configuration, us-east-1 (figures worked out by hand from the 
     'CloudWatch dashboard': 3.00,
     'CloudWatch alarms': 1.10, // 11 x 0.10: 9 monitoring alarms and 2 scaling alarms
     'CloudWatch Logs ingestion': 1.00, // 2 GB x 0.50
+    'WAF web ACL': 0, // no firewall by default
+    'WAF rules': 0,
+    'WAF requests': 0,
   };
 
   test('every line', () => {
@@ -98,6 +101,9 @@ describe('HA configuration, eu-west-1 (figures worked out by hand from the price
     'CloudWatch dashboard': 3.00,
     'CloudWatch alarms': 1.10,
     'CloudWatch Logs ingestion': 1.14, // 2 x 0.57
+    'WAF web ACL': 0, // no firewall by default
+    'WAF rules': 0,
+    'WAF requests': 0,
   };
 
   test('every line', () => {
@@ -137,6 +143,9 @@ describe('default configuration, eu-west-2 (the README\'s region; figures worked
     'CloudWatch dashboard': 3.00,
     'CloudWatch alarms': 1.10,
     'CloudWatch Logs ingestion': 1.20, // 2 x 0.5985 = 1.197
+    'WAF web ACL': 0, // no firewall by default
+    'WAF rules': 0,
+    'WAF requests': 0,
   };
 
   test('every line, total $171.80', () => {
@@ -281,6 +290,60 @@ describe('levers', () => {
   });
 });
 
+describe('the firewall', () => {
+  test('adds its web ACL, its 6 rules and a million requests: $11.60 a month in every region', () => {
+    for (const region of CostEstimate.REGIONS) {
+      const withFirewall = CostEstimate.monthly({ region, firewall: {} });
+      const l = lines(withFirewall);
+      expect(l['WAF web ACL']).toBe(5); // 1 x 5.00
+      expect(l['WAF rules']).toBe(6); // 6 x 1.00: IP reputation, login and site rate limits, core, known bad inputs, Linux
+      expect(l['WAF requests']).toBe(0.6); // 1 million x 0.60
+      expect(Math.round((withFirewall.totalUsd - CostEstimate.ofDefaults(region).totalUsd) * 100) / 100).toBe(11.6);
+    }
+    const calculations = Object.fromEntries(CostEstimate.monthly({ firewall: {} }).items.map((i) => [i.name, i.calculation]));
+    expect(calculations['WAF rules']).toBe('6 x $1.00/month');
+    expect(calculations['WAF requests']).toBe('1 million x $0.60/million');
+  });
+
+  test('its requests follow the usage assumption, and are stated with the assumptions', () => {
+    const busy = CostEstimate.monthly({ firewall: { siteRateLimit: 50_000 }, firewallRequests: 25 });
+    expect(lines(busy)['WAF requests']).toBe(15); // 25 million x 0.60
+    expect(busy.assumptions).toContain('25 million requests a month inspected by the firewall');
+    expect(CostEstimate.monthly().assumptions.join(' ')).not.toMatch(/firewall/);
+  });
+
+  test('a firewall switched off, or no firewall, costs nothing', () => {
+    const off = lines(CostEstimate.monthly({ firewall: { enabled: false }, firewallRequests: 25 }));
+    expect([off['WAF web ACL'], off['WAF rules'], off['WAF requests']]).toEqual([0, 0, 0]);
+    expect(CostEstimate.monthly().items.find((i) => i.name === 'WAF web ACL')?.calculation).toBe('no firewall');
+  });
+
+  test('ofDashboard prices the firewall a dashboard has, and its opt-in alarm', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'eu-west-2' } });
+    const d = new PanintelligenceDashboard(stack, 'Dashboard', {
+      ...baseProps(stack),
+      licence: secretsmanager.Secret.fromSecretNameV2(stack, 'Licence', 'pi/licence'),
+      firewall: {},
+      alarms: { firewallBlockedRequests: { enabled: true } },
+    });
+    expect(CostEstimate.ofDashboard(d, { firewallRequests: 3 })).toEqual(
+      CostEstimate.monthly({ region: 'eu-west-2', firewall: {}, firewallRequests: 3, alarms: 12 }));
+  });
+
+  test('a web ACL of the customer\'s own is theirs to pay for', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'eu-west-2' } });
+    const d = new PanintelligenceDashboard(stack, 'Dashboard', {
+      ...baseProps(stack),
+      webAclArn: 'arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/central/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+    });
+    expect(lines(CostEstimate.ofDashboard(d))['WAF web ACL']).toBe(0);
+  });
+
+  test('a negative number of requests is refused', () => {
+    expect(() => CostEstimate.monthly({ firewall: {}, firewallRequests: -1 })).toThrow(/firewallRequests must be a number from 0 \(got -1\)/);
+  });
+});
+
 describe('bad input is refused, naming the prop', () => {
   test.each([
     [{ region: 'us-west-2' }, /region "us-west-2" is not priced; priced regions: us-east-1, eu-west-1, eu-west-2$/],
@@ -314,6 +377,9 @@ describe('README table', () => {
     expect(markdown).toContain('| `databaseMultiAz: false` | -$14.71 | -$15.68 |');
     expect(markdown).toContain('| EC2 t3a.medium | hour | $0.0376 | $0.0408 |');
     expect(markdown).toContain('| RDS MariaDB db.t3.micro (Single-AZ) | hour | $0.017 | $0.018 |');
+    expect(markdown).toContain('| `firewall: {}` (web ACL, 6 rules, 1 million requests) | +$11.60 | +$11.60 | +$11.60 |');
+    expect(markdown).toContain('| AWS WAF web ACL | month | $5.00 | $5.00 | $5.00 |');
+    expect(markdown).toContain('| WAF rules | $0.00 |');
   });
 
   const readmePath = path.join(__dirname, '..', 'README.md');

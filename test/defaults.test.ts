@@ -25,6 +25,8 @@ const MODULES: Record<string, unknown> = { ec2, elbv2, lambda, logs, RemovalPoli
 function valueOf(text: string): unknown {
   const literal = /^(-?\d+(?:\.\d+)?|true|false|'[^']*')$/.exec(text);
   if (literal) return literal[1].startsWith("'") ? literal[1].slice(1, -1) : JSON.parse(literal[1]);
+  const strings = /^\[('[^']*'(?:, '[^']*')*)\]$/.exec(text);
+  if (strings) return strings[1].split(', ').map((item) => item.slice(1, -1));
   const duration = /^Duration\.(days|hours|minutes)\((\d+)\)$/.exec(text);
   if (duration) return (Duration as any)[duration[1]](Number(duration[2])).toSeconds();
   const instanceType = /^([a-z0-9]+\.[a-z0-9]+)(?: \(.*\))?$/.exec(text);
@@ -49,6 +51,13 @@ describe('documented defaults are the defaults used', () => {
     ['src/backup.ts', 'FileSystemBackupProps', { retention: 'fileSystemBackupRetention', removalPolicy: 'statefulRemovalPolicy' }],
     ['src/access-logs.ts', 'LoadBalancerAccessLogsProps',
       { prefix: 'accessLogsPrefix', retention: 'accessLogsRetention', removalPolicy: 'statefulRemovalPolicy' }],
+    ['src/props.ts', 'DashboardFirewallOptions', {
+      enabled: 'firewallEnabled',
+      loginRateLimit: 'firewallLoginRateLimit',
+      siteRateLimit: 'firewallSiteRateLimit',
+      rateLimitWindow: 'firewallRateLimitWindow',
+      loginPaths: 'firewallLoginPaths',
+    }],
   ];
 
   test('each documented value of the dashboard is a default its props resolve to', () => {
@@ -87,6 +96,7 @@ describe('documented defaults are the defaults used', () => {
     expect(valueOf('Duration.days(7)')).not.toEqual(comparable(DEFAULTS.secretRotation));
     expect(valueOf('t3a.large')).not.toEqual(comparable(DEFAULTS.instanceType));
     expect(valueOf('logs.RetentionDays.ONE_MONTH')).not.toEqual(comparable(DEFAULTS.logRetention));
+    expect(valueOf("['/pi/auth/']")).not.toEqual(comparable(DEFAULTS.firewallLoginPaths));
   });
 });
 

@@ -1,6 +1,7 @@
 // Integration test: the dashboard in an existing VPC, with a licence secret, alarms sent to a
-// topic, non-default sizing for the fleet and the database, and everything removed with the
-// stack. Once deployed, the dashboard must answer 200 on https://<domain>/pi/version.
+// topic, non-default sizing for the fleet and the database, the web application firewall (and
+// its alarm) in front of the load balancer, and everything removed with the stack. Once
+// deployed, the dashboard must answer 200 on https://<domain>/pi/version, through the firewall.
 //
 // The snapshot in integ.customised.ts.snapshot/ is verified by `npx projen integ` (part of the
 // tests) without AWS credentials. test/integ-settings.ts says how to deploy it; the licence
@@ -14,7 +15,7 @@ import { PanintelligenceDashboard } from '../src';
 
 const app = new App();
 const stack = new Stack(app, 'PanintelligenceDashboardIntegCustomised', {
-  description: 'Integration test of @panintelligence/cdk-dashboard: existing VPC, licence, custom sizing',
+  description: 'Integration test of @panintelligence/cdk-dashboard: existing VPC, licence, custom sizing, firewall',
 });
 
 // The "existing" VPC: made outside the construct, with the three kinds of subnet it uses.
@@ -49,6 +50,8 @@ const dashboard = new PanintelligenceDashboard(stack, 'Dashboard', {
   databaseBackupRetention: Duration.days(1),
   secretRotation: Duration.days(7),
   removalPolicy: RemovalPolicy.DESTROY,
+  firewall: { loginRateLimit: 50 },
+  alarms: { firewallBlockedRequests: { enabled: true } },
 });
 
 const integ = new IntegTest(app, 'CustomisedConfiguration', {

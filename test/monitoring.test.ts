@@ -492,3 +492,47 @@ describe('dashboard', () => {
     expect(widget(t, 'Target response time').properties.annotations).toBeUndefined();
   });
 });
+
+describe('a web application firewall, given by its metric names', () => {
+  const firewall = { webAcl: 'bi-acl', rateBasedRules: ['Login', 'Site'], rules: ['Core', 'BadInputs'] };
+
+  test('adds its widgets: allowed and blocked, rate-limited, blocked by rule, in the stack\'s region', () => {
+    const { template } = build({ props: { firewall } });
+    const dims = (title: string) => widget(template, title).properties.metrics.map((m: any[]) => m.slice(0, -1));
+    expect(dims('Firewall: allowed and blocked requests')).toEqual([
+      ['AWS/WAFV2', 'AllowedRequests', 'Region', 'TOKEN', 'Rule', 'ALL', 'WebACL', 'bi-acl'],
+      ['AWS/WAFV2', 'BlockedRequests', 'Region', 'TOKEN', 'Rule', 'ALL', 'WebACL', 'bi-acl'],
+    ]);
+    const rule = (m: any[]) => m[m.indexOf('Rule') + 1];
+    expect(dims('Firewall: rate-limited requests').map(rule)).toEqual(['Login', 'Site']);
+    expect(dims('Firewall: blocked requests by rule').map(rule)).toEqual(['Core', 'BadInputs']);
+    expect(widget(template, 'Firewall: rate-limited requests').properties.yAxis.left.label).toBe('Count per 5 minutes');
+  });
+
+  test('the blocked-requests alarm stays off unless switched on', () => {
+    const { template, monitoring } = build({ props: { firewall } });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    expect(monitoring.firewallBlockedRequestsAlarm).toBeUndefined();
+    expect(DashboardMonitoring.DEFAULT_ALARM_COUNT).toBe(9);
+  });
+
+  test('switched on, it watches the web ACL\'s blocked requests and reaches the topic', () => {
+    const { template, monitoring } = build({ props: { firewall, alarms: { firewallBlockedRequests: { enabled: true, threshold: 50 } } } });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    expect(monitoring.alarms[monitoring.alarms.length - 1]).toBe(monitoring.firewallBlockedRequestsAlarm);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/WAFV2',
+      MetricName: 'BlockedRequests',
+      Dimensions: [{ Name: 'Region', Value: { Ref: 'AWS::Region' } }, { Name: 'Rule', Value: 'ALL' }, { Name: 'WebACL', Value: 'bi-acl' }],
+      Threshold: 50,
+      AlarmActions: Match.arrayWith([Match.objectLike({ Ref: Match.stringLikeRegexp('AlarmTopic') })]),
+    });
+  });
+
+  test('without a firewall there are no firewall widgets, and the alarm cannot be switched on', () => {
+    const { template } = build();
+    expect(dashboardBody(template).widgets.filter((w: any) => /Firewall/.test(w.properties.title ?? w.properties.markdown))).toEqual([]);
+    expect(() => build({ props: { alarms: { firewallBlockedRequests: { enabled: true } } } }))
+      .toThrow('DashboardMonitoring Monitored/Monitoring: alarms.firewallBlockedRequests needs firewall: the metric names of the web ACL it watches');
+  });
+});

@@ -3,9 +3,9 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecksV2 } from 'cdk-nag-v2';
-import { build, customised, defaults, Scenario } from './scenarios';
+import { build, customised, defaults, Scenario, withFirewall } from './scenarios';
 
-const scenarios: Array<[string, Scenario]> = [['default', defaults], ['customised', customised]];
+const scenarios: Array<[string, Scenario]> = [['default', defaults], ['customised', customised], ['firewall', withFirewall]];
 
 describe.each(scenarios)('cdk-nag AwsSolutions on the %s stack', (_name, scenario) => {
   test('cdk-nag 2 (Aspects) finds no unsuppressed error or warning', () => {

@@ -48,8 +48,29 @@ export const customised: Scenario = (stack) => {
     secretRotation: Duration.days(14),
     removalPolicy: RemovalPolicy.DESTROY,
     healthCheckPath: '/',
+    firewall: {
+      loginRateLimit: 50,
+      siteRateLimit: 20_000,
+      rateLimitWindow: Duration.minutes(10),
+      loginPaths: ['/pi/auth/'],
+      countedRules: ['AWSManagedRulesCommonRuleSet:SizeRestrictions_QUERYSTRING'],
+    },
+    alarms: { firewallBlockedRequests: { enabled: true } },
   };
 };
+
+/** The defaults with the firewall on, its alarm too. */
+export const withFirewall: Scenario = (stack) => ({
+  ...baseProps(stack),
+  firewall: {},
+  alarms: { firewallBlockedRequests: { enabled: true } },
+});
+
+/** The defaults behind a web ACL managed elsewhere. */
+export const withExistingWebAcl: Scenario = (stack) => ({
+  ...baseProps(stack),
+  webAclArn: 'arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/central-bi/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+});
 
 export function build(scenario: Scenario): { app: App; stack: Stack } {
   const app = new App();

@@ -45,6 +45,12 @@ describe('teardown that matches removalPolicy', () => {
     ]);
   });
 
+  test('the firewall keeps its log group like the others, and DESTROY deletes it', () => {
+    const logGroups = (template: Template) => kept(template).filter((k) => k.startsWith('AWS::Logs::LogGroup')).length;
+    expect(logGroups(synth(() => ({ firewall: {} })).template)).toBe(6);
+    expect(kept(synth(() => ({ firewall: {}, removalPolicy: RemovalPolicy.DESTROY })).template)).toEqual([]);
+  });
+
   test('RETAIN keeps the same, with the database itself instead of a snapshot', () => {
     const { template } = synth(() => ({ removalPolicy: RemovalPolicy.RETAIN }));
     expect(kept(template)).toEqual([
@@ -95,6 +101,7 @@ const PHYSICAL_NAMES: Record<string, string[]> = {
   'AWS::ElasticLoadBalancingV2::LoadBalancer': ['Name'],
   'AWS::ElasticLoadBalancingV2::TargetGroup': ['Name'],
   'AWS::Events::Rule': ['Name'],
+  'AWS::WAFv2::WebACL': ['Name'],
 };
 
 function physicalNames(template: Template): Array<[string, unknown]> {
@@ -124,6 +131,21 @@ describe('physical names', () => {
     ]);
     for (const [, value] of names) {
       expect((value as any)['Fn::Join'][1][1]).toEqual({
+        'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }],
+      });
+    }
+  });
+
+  test('the firewall\'s web ACL and its log group, which need names, end with the stack\'s unique id too', () => {
+    const names = physicalNames(synth(() => ({ firewall: {} })).template);
+    const firewall = names.filter(([where]) => where.startsWith('DashboardFirewall'));
+    expect(firewall.map(([where]) => where).sort()).toEqual([
+      expect.stringMatching(/^DashboardFirewallLogs[0-9A-F]{8}\.LogGroupName$/),
+      expect.stringMatching(/^DashboardFirewallWebAcl[0-9A-F]{8}\.Name$/),
+    ]);
+    for (const [, value] of firewall) {
+      const parts = (value as any)['Fn::Join'][1];
+      expect(parts[parts.length - 1]).toEqual({
         'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }],
       });
     }

@@ -186,3 +186,75 @@ describe('edge cases', () => {
     expect(() => synth(() => ({ masterSecretRotation: Duration.days(1000) }))).not.toThrow();
   });
 });
+
+describe('the firewall and the web ACL are refused with the prop and what AWS WAF accepts', () => {
+  const ACL = 'arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/central-bi/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
+
+  test.each([
+    [{ firewall: { loginRateLimit: 9 } }, /firewall\.loginRateLimit must be a whole number from 10 to 2000000000, got 9/],
+    [{ firewall: { loginRateLimit: 2_000_000_001 } }, /firewall\.loginRateLimit must be a whole number from 10 to 2000000000, got 2000000001/],
+    [{ firewall: { siteRateLimit: 99.5 } }, /firewall\.siteRateLimit must be a whole number from 10 to 2000000000, got 99.5/],
+    [{ firewall: { siteRateLimit: 0 } }, /firewall\.siteRateLimit must be a whole number from 10 to 2000000000, got 0/],
+    [{ firewall: { rateLimitWindow: Duration.minutes(3) } }, /firewall\.rateLimitWindow must be 1, 2, 5 or 10 minutes, got 3 minutes/],
+    [{ firewall: { rateLimitWindow: Duration.seconds(30) } }, /firewall\.rateLimitWindow must be 1, 2, 5 or 10 minutes, got 30 seconds/],
+    [{ firewall: { loginPaths: [] } }, /firewall\.loginPaths must have 1 to 5 paths, got 0/],
+    [{ firewall: { loginPaths: ['/a', '/b', '/c', '/d', '/e', '/f'] } }, /firewall\.loginPaths must have 1 to 5 paths, got 6/],
+    [{ firewall: { loginPaths: ['/pi/auth/', 'pi/login'] } }, /firewall\.loginPaths must each start with '\/' and have at most 200 characters, got 'pi\/login'/],
+    [{ firewall: { loginPaths: [`/${'x'.repeat(200)}`] } }, /firewall\.loginPaths must each start with '\/' and have at most 200 characters, got '\/x{200}'/],
+    [{ firewall: { countedRules: ['SizeRestrictions_BODY'] } },
+      /firewall\.countedRules must each be '<rule group>:<rule>' with a rule group of the firewall \(AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesLinuxRuleSet\), got 'SizeRestrictions_BODY'/],
+    [{ firewall: { countedRules: ['AWSManagedRulesSQLiRuleSet:SQLi_BODY'] } }, /firewall\.countedRules must each be .*, got 'AWSManagedRulesSQLiRuleSet:SQLi_BODY'/],
+    [{ firewall: { countedRules: ['AWSManagedRulesCommonRuleSet:Bad rule', 'AWSManagedRulesCommonRuleSet:'] } },
+      /firewall\.countedRules must each be .*, got 'AWSManagedRulesCommonRuleSet:Bad rule', 'AWSManagedRulesCommonRuleSet:'$/],
+    [{ firewall: {}, webAclArn: ACL }, /webAclArn and firewall exclude each other/],
+    [{ webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/cdn/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111' },
+      /webAclArn must be the ARN of a regional AWS WAF web ACL \(arn:<partition>:wafv2:<region>:<account>:regional\/webacl\/<name>\/<id>\), got arn:aws:wafv2:us-east-1:123456789012:global\/webacl\/cdn\/.*: a CloudFront \(global\) web ACL cannot protect a load balancer$/],
+    [{ webAclArn: 'arn:aws:waf-regional:eu-west-2:123456789012:webacl/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111' },
+      /webAclArn must be the ARN of a regional AWS WAF web ACL .*, got arn:aws:waf-regional:eu-west-2:123456789012:webacl\/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111$/],
+    [{ webAclArn: 'arn:aws:wafv2:eu-west-2:123456789012:regional/ipset/blocked/a1b2c3d4' }, /webAclArn must be the ARN of a regional AWS WAF web ACL/],
+    [{ alarms: { firewallBlockedRequests: { enabled: true } } },
+      /alarms\.firewallBlockedRequests watches the firewall this construct creates: set firewall too/],
+    [{ webAclArn: ACL, alarms: { firewallBlockedRequests: { enabled: true } } }, /alarms\.firewallBlockedRequests watches the firewall this construct creates/],
+    [{ firewall: {}, alarms: { firewallBlockedRequests: { enabled: true, threshold: -1 } } }, /alarms\.firewallBlockedRequests\.threshold must be >= 0 \(got -1\)/],
+  ] as Array<[Partial<PanintelligenceDashboardProps>, RegExp]>)('%o', (props, message) => {
+    refused(() => props, message);
+  });
+
+  test('every firewall mistake is listed in one error', () => {
+    expect(() => synth(() => ({ firewall: { loginRateLimit: 1, siteRateLimit: 1, rateLimitWindow: Duration.minutes(4) }, webAclArn: ACL })))
+      .toThrow(/4 invalid props:\n  - firewall\.loginRateLimit .*\n  - firewall\.siteRateLimit .*\n  - firewall\.rateLimitWindow .*\n  - webAclArn and firewall/);
+  });
+
+  test('a firewall switched off is not checked, and leaves webAclArn alone', () => {
+    expect(() => synth(() => ({ firewall: { enabled: false, loginRateLimit: 1, loginPaths: [] }, webAclArn: ACL }))).not.toThrow();
+  });
+
+  test('the opt-in alarm\'s settings are not checked while it is off', () => {
+    expect(() => synth(() => ({ alarms: { firewallBlockedRequests: { threshold: -1 } } }))).not.toThrow();
+  });
+
+  test('unresolved tokens are not checked', () => {
+    expect(() => synth(() => ({
+      firewall: {
+        loginRateLimit: Token.asNumber({ Ref: 'LoginLimit' }),
+        siteRateLimit: Token.asNumber({ Ref: 'SiteLimit' }),
+        rateLimitWindow: Duration.seconds(Token.asNumber({ Ref: 'Window' })),
+        loginPaths: [Token.asString({ Ref: 'LoginPath' })],
+        countedRules: Token.asList({ Ref: 'Counted' }),
+      },
+    }))).not.toThrow();
+    expect(() => synth(() => ({ webAclArn: Token.asString({ Ref: 'WebAclArn' }) }))).not.toThrow();
+  });
+
+  test('the bounds AWS WAF accepts are accepted', () => {
+    expect(() => synth(() => ({
+      firewall: {
+        loginRateLimit: 10,
+        siteRateLimit: 2_000_000_000,
+        rateLimitWindow: Duration.minutes(10),
+        loginPaths: ['/a', '/b', '/c', '/d', `/${'x'.repeat(199)}`],
+        countedRules: ['AWSManagedRulesLinuxRuleSet:LFI_HEADER'],
+      },
+    }))).not.toThrow();
+  });
+});

@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import { MANAGED_RULE_GROUPS, RATE_LIMIT_MAX, RATE_LIMIT_MIN, RATE_LIMIT_WINDOWS_SECONDS } from './firewall';
 import { ALARM_RULES } from './monitoring/alarms';
 import type { ResolvedDashboardProps } from './resolved-props';
 import { known, Rule, wholeNumberIn } from './validation';
@@ -71,6 +72,35 @@ function domainOutsideZone(p: Props): boolean {
   return zoneName !== undefined && domain !== zoneName && !domain.endsWith(`.${zoneName}`);
 }
 
+const MAX_LOGIN_PATHS = 5;
+/** The longest search string of an AWS WAF byte match statement. */
+const MAX_LOGIN_PATH_LENGTH = 200;
+
+function badLoginPaths(p: Props): string[] {
+  const paths = p.firewall?.loginPaths;
+  if (paths === undefined || Token.isUnresolved(paths)) return [];
+  return paths.filter((path) => !Token.isUnresolved(path) && (!path.startsWith('/') || path.length > MAX_LOGIN_PATH_LENGTH));
+}
+
+const RULE_GROUP_NAMES = MANAGED_RULE_GROUPS.map((g) => g.name);
+/** A rule name as AWS WAF allows it. */
+const RULE_NAME = /^[0-9A-Za-z_-]{1,128}$/;
+
+function badCountedRules(p: Props): string[] {
+  const entries = p.firewall?.countedRules;
+  if (entries === undefined || Token.isUnresolved(entries)) return [];
+  return entries.filter((entry) => {
+    if (Token.isUnresolved(entry)) return false;
+    const [group, rule, ...rest] = entry.split(':');
+    return rest.length > 0 || !RULE_GROUP_NAMES.includes(group) || rule === undefined || !RULE_NAME.test(rule);
+  });
+}
+
+/** `arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>`. */
+const REGIONAL_WEB_ACL_ARN = /^arn:[a-z-]+:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[0-9A-Za-z_-]{1,128}\/[0-9A-Za-z-]+$/;
+
+const quoted = (values: string[]) => values.map((v) => `'${v}'`).join(', ');
+
 /**
  * The rules of `PanintelligenceDashboardProps`, grouped by tier. They read the resolved props,
  * so a rule relating two props also holds when one of them is left out; a default never breaks
@@ -110,6 +140,49 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   // attribute: both must be concrete whole seconds.
   wholeSecondsIn('healthCheckGracePeriod', (p) => p.healthCheckGracePeriod, 300, 3600, 'from 5 to 60 minutes (the boot budget)'),
   wholeSecondsIn('idleTimeout', (p) => p.idleTimeout, 1, 4000, 'from 1 to 4000'),
+
+  // Web application firewall (its settings are there only when it is on): the construct's own,
+  // or the ARN of one to associate.
+  wholeNumberIn('firewall.loginRateLimit', (p) => p.firewall?.loginRateLimit, RATE_LIMIT_MIN, RATE_LIMIT_MAX),
+  wholeNumberIn('firewall.siteRateLimit', (p) => p.firewall?.siteRateLimit, RATE_LIMIT_MIN, RATE_LIMIT_MAX),
+  {
+    prop: 'firewall.rateLimitWindow',
+    violated: (p) => {
+      const d = p.firewall?.rateLimitWindow;
+      return d !== undefined && !d.isUnresolved() && !RATE_LIMIT_WINDOWS_SECONDS.includes(d.toSeconds({ integral: false }));
+    },
+    message: (p) => `firewall.rateLimitWindow must be 1, 2, 5 or 10 minutes, got ${p.firewall!.rateLimitWindow.toHumanString()}`,
+  },
+  {
+    prop: 'firewall.loginPaths',
+    violated: (p) => {
+      const paths = p.firewall?.loginPaths;
+      return paths !== undefined && !Token.isUnresolved(paths) && (paths.length < 1 || paths.length > MAX_LOGIN_PATHS);
+    },
+    message: (p) => `firewall.loginPaths must have 1 to ${MAX_LOGIN_PATHS} paths, got ${p.firewall!.loginPaths.length}`,
+  },
+  {
+    prop: 'firewall.loginPaths',
+    violated: (p) => badLoginPaths(p).length > 0,
+    message: (p) => `firewall.loginPaths must each start with '/' and have at most ${MAX_LOGIN_PATH_LENGTH} characters, got ${quoted(badLoginPaths(p))}`,
+  },
+  {
+    prop: 'firewall.countedRules',
+    violated: (p) => badCountedRules(p).length > 0,
+    message: (p) => `firewall.countedRules must each be '<rule group>:<rule>' with a rule group of the firewall (${RULE_GROUP_NAMES.join(', ')}), `
+      + `got ${quoted(badCountedRules(p))}`,
+  },
+  {
+    prop: 'webAclArn',
+    violated: (p) => p.webAclArn !== undefined && p.firewall !== undefined,
+    message: () => 'webAclArn and firewall exclude each other: associate your own web ACL, or let this construct create the firewall',
+  },
+  {
+    prop: 'webAclArn',
+    violated: (p) => p.webAclArn !== undefined && !Token.isUnresolved(p.webAclArn) && !REGIONAL_WEB_ACL_ARN.test(p.webAclArn),
+    message: (p) => 'webAclArn must be the ARN of a regional AWS WAF web ACL (arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>), '
+      + `got ${p.webAclArn}${/:global\//.test(p.webAclArn!) ? ': a CloudFront (global) web ACL cannot protect a load balancer' : ''}`,
+  },
 
   // Root volume.
   {
@@ -167,6 +240,12 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   },
 
   // Alarms: the monitoring catalogue's rules, so they are reported with the rest.
+  {
+    prop: 'alarms.firewallBlockedRequests',
+    violated: (p) => p.alarms?.firewallBlockedRequests?.enabled === true && p.firewall === undefined,
+    message: () => 'alarms.firewallBlockedRequests watches the firewall this construct creates: set firewall too '
+      + '(a web ACL given with webAclArn reports to its owner\'s metrics)',
+  },
   ...ALARM_RULES.map((rule): DashboardRule => ({
     prop: rule.prop,
     violated: (p) => rule.violated(p.alarms),

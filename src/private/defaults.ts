@@ -63,4 +63,14 @@ export const DEFAULTS = {
   accessLogsPrefix: 'alb',
   /** Retention of the load balancer log bucket that `LoadBalancerAccessLogs` creates itself. */
   accessLogsRetention: Duration.days(90),
+  /** Giving `firewall` turns it on. */
+  firewallEnabled: true,
+  /** About 20 attempts a minute from one address: a person never needs more, a password guesser gets few. */
+  firewallLoginRateLimit: 100,
+  /** About 33 requests a second from one address for 5 minutes: a flood, not an office behind one NAT. */
+  firewallSiteRateLimit: 10_000,
+  /** AWS WAF's own default window. */
+  firewallRateLimitWindow: Duration.minutes(5),
+  /** The dashboard's authentication path and its API's token endpoint. */
+  firewallLoginPaths: ['/pi/auth/', '/pi/api/v2/tokens'],
 } as const;

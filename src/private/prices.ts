@@ -30,6 +30,12 @@ export interface RegionPrices {
   readonly logsIngestGb: number;
   /** T3/T3a unlimited mode surplus credits, Linux, per vCPU-hour. */
   readonly surplusVcpuHour: number;
+  /** AWS WAF: a web ACL, per month. */
+  readonly wafWebAclMonth: number;
+  /** AWS WAF: a rule or managed rule group in a web ACL, per month. */
+  readonly wafRuleMonth: number;
+  /** AWS WAF: a million requests inspected (up to 1,500 WCU per web ACL; the firewall uses fewer). */
+  readonly wafMillionRequests: number;
 }
 
 /** Hours in a billing month, as AWS prices monthly figures. */
@@ -99,6 +105,10 @@ const OTHER: ReadonlyArray<readonly [Scalar, number, number, number]> = [
   ['alarmMonth', 0.10, 0.10, 0.10],
   ['logsIngestGb', 0.50, 0.57, 0.5985],
   ['surplusVcpuHour', 0.05, 0.05, 0.05],
+  // AWS WAF prices are the same in every region.
+  ['wafWebAclMonth', 5.00, 5.00, 5.00],
+  ['wafRuleMonth', 1.00, 1.00, 1.00],
+  ['wafMillionRequests', 0.60, 0.60, 0.60],
 ];
 
 /** The prices of each region of {@link REGIONS}. */
@@ -120,6 +130,7 @@ export const PRICE_SOURCES = {
   backup: 'https://aws.amazon.com/backup/pricing/',
   secrets: 'https://aws.amazon.com/secrets-manager/pricing/',
   cloudwatch: 'https://aws.amazon.com/cloudwatch/pricing/',
+  waf: 'https://aws.amazon.com/waf/pricing/',
 } as const;
 
 /** vCPUs and baseline utilisation (percent per vCPU) of the burstable sizes. Same in every region. */

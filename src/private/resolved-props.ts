@@ -1,4 +1,5 @@
-import { DASHBOARD_DEFAULTS } from './defaults';
+import { DASHBOARD_DEFAULTS, DEFAULTS } from './defaults';
+import type { FirewallSettings } from './firewall';
 import { RemovalPolicies, removalPoliciesOf } from './removal-policies';
 import type { PanintelligenceDashboardProps } from '../props';
 
@@ -13,13 +14,15 @@ type DefaultedProp = keyof typeof DASHBOARD_DEFAULTS;
  * and `removalPolicy` split into what each kind of resource gets. The tiers, the prop rules and
  * the cost estimate read these, never the props as given.
  */
-export type ResolvedDashboardProps = Omit<Props, DefaultedProp | 'secretsManagerEndpoint' | 'removalPolicy'>
+export type ResolvedDashboardProps = Omit<Props, DefaultedProp | 'secretsManagerEndpoint' | 'removalPolicy' | 'firewall'>
 & { readonly [P in DefaultedProp]: NonNullable<Props[P]> }
 & {
   /** Whether the construct makes a Secrets Manager interface endpoint: by default only in a VPC it creates. */
   readonly secretsManagerEndpoint: boolean;
   /** `removalPolicy`, per kind of resource. */
   readonly removal: RemovalPolicies;
+  /** The firewall's settings when it is on (`firewall` given and not `enabled: false`); else undefined. */
+  readonly firewall?: FirewallSettings;
   /** The props as written, for the rules about whether a prop was given at all. */
   readonly given: Props;
 };
@@ -36,7 +39,22 @@ export function resolveDashboardProps(props: Props): ResolvedDashboardProps {
     ...(defaulted as { [P in DefaultedProp]: NonNullable<Props[P]> }),
     secretsManagerEndpoint: props.secretsManagerEndpoint ?? props.vpc === undefined,
     removal: removalPoliciesOf(removalPolicy),
+    firewall: firewallSettingsOf(props.firewall),
     given: props,
+  };
+}
+
+/** The firewall's settings, defaults applied, when `firewall` turns it on. */
+function firewallSettingsOf(firewall: Props['firewall']): FirewallSettings | undefined {
+  if (firewall === undefined || !(firewall.enabled ?? DEFAULTS.firewallEnabled)) {
+    return undefined;
+  }
+  return {
+    loginRateLimit: firewall.loginRateLimit ?? DEFAULTS.firewallLoginRateLimit,
+    siteRateLimit: firewall.siteRateLimit ?? DEFAULTS.firewallSiteRateLimit,
+    rateLimitWindow: firewall.rateLimitWindow ?? DEFAULTS.firewallRateLimitWindow,
+    loginPaths: firewall.loginPaths ?? [...DEFAULTS.firewallLoginPaths],
+    countedRules: firewall.countedRules ?? [],
   };
 }
 

@@ -11,7 +11,8 @@ import aws_cdk.aws_logs as logs
 import aws_cdk.aws_route53 as route53
 import aws_cdk.aws_secretsmanager as secretsmanager
 import aws_cdk.aws_sns as sns
-from panintelligence_cdk_dashboard import AlarmSettings, DashboardAlarmOptions, PanintelligenceDashboard
+from panintelligence_cdk_dashboard import (
+    AlarmSettings, DashboardAlarmOptions, DashboardFirewallOptions, PanintelligenceDashboard)
 
 
 def machine_image():
@@ -37,6 +38,7 @@ def own_vpc(stack):
         ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
         min_capacity=2,
         access_logs=True,
+        web_acl_arn="arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/central-bi/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
     )
 
 
@@ -54,6 +56,7 @@ def customised(stack):
             target_response_time=AlarmSettings(threshold=3, evaluation_periods=2, datapoints_to_alarm=2,
                                                period=Duration.minutes(1)),
             database_cpu=AlarmSettings(enabled=False),
+            firewall_blocked_requests=AlarmSettings(enabled=True, threshold=1000),
         ),
         key_pair=ec2.KeyPair.from_key_pair_name(stack, "Key", "ops"),
         instance_type=ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.LARGE),
@@ -83,6 +86,13 @@ def customised(stack):
         fleet_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
         database_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
         outputs=False,
+        firewall=DashboardFirewallOptions(
+            login_rate_limit=50,
+            site_rate_limit=20000,
+            rate_limit_window=Duration.minutes(10),
+            login_paths=["/pi/auth/", "/pi/api/v2/tokens", "/pi/sso/"],
+            counted_rules=["AWSManagedRulesCommonRuleSet:SizeRestrictions_QUERYSTRING"],
+        ),
     )
 
 

@@ -2,7 +2,7 @@
 import aws_cdk.aws_ec2 as ec2
 import aws_cdk.aws_secretsmanager as secretsmanager
 
-from panintelligence_cdk_dashboard import CostBreakdown, CostEstimate, PanintelligenceDashboard
+from panintelligence_cdk_dashboard import CostBreakdown, CostEstimate, DashboardFirewallOptions, PanintelligenceDashboard
 from scenarios import default, stack_in
 
 
@@ -32,6 +32,13 @@ def test_of_dashboard_in_the_stacks_region():
     assert estimate.total_usd == CostEstimate.of_defaults("eu-west-2").total_usd
     busier = CostEstimate.of_dashboard(dashboard, average_cpu_utilization=60)
     assert busier.total_usd > estimate.total_usd
+
+
+def test_the_firewall_adds_its_web_acl_rules_and_requests():
+    estimate = CostEstimate.monthly(region="eu-west-2", firewall=DashboardFirewallOptions(), firewall_requests=2)
+    lines = {item.name: item.monthly_usd for item in estimate.items}
+    assert (lines["WAF web ACL"], lines["WAF rules"], lines["WAF requests"]) == (5, 6, 1.2)
+    assert round(estimate.total_usd - CostEstimate.of_defaults("eu-west-2").total_usd, 2) == 12.2
 
 
 def test_priced_lists():

@@ -2,7 +2,8 @@
 import aws_cdk.aws_ec2 as ec2
 import pytest
 
-from panintelligence_cdk_dashboard import AlarmSettings, CostEstimate, DashboardAlarmOptions, PanintelligenceDashboard
+from panintelligence_cdk_dashboard import (
+    AlarmSettings, CostEstimate, DashboardAlarmOptions, DashboardFirewallOptions, PanintelligenceDashboard)
 from scenarios import default, stack_in
 
 
@@ -41,6 +42,8 @@ def test_unknown_argument():
     (dict(scale_out_cpu_percent=150), "scaleOutCpuPercent"),
     (dict(database_allocated_storage=5), "databaseAllocatedStorage"),
     (dict(alarms=DashboardAlarmOptions(database_cpu=AlarmSettings(threshold=-1))), "databaseCpu"),
+    (dict(firewall=DashboardFirewallOptions(login_rate_limit=5)), "firewall.loginRateLimit"),
+    (dict(web_acl_arn="arn:aws:wafv2:us-east-1:123456789012:global/webacl/cdn/a1b2c3d4"), "webAclArn"),
 ])
 def test_invalid_value_names_the_path_and_the_prop(props, prop):
     stack = stack_in()

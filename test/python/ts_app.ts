@@ -34,11 +34,13 @@ const SCENARIOS: { [name: string]: Scenario } = {
     sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
     minCapacity: 2,
     accessLogs: true,
+    webAclArn: 'arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/central-bi/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
   }),
   'customised': (stack) => {
     const alarms: DashboardAlarmOptions = {
       targetResponseTime: { threshold: 3, evaluationPeriods: 2, datapointsToAlarm: 2, period: Duration.minutes(1) },
       databaseCpu: { enabled: false },
+      firewallBlockedRequests: { enabled: true, threshold: 1000 },
     };
     return {
       machineImage: machineImage(),
@@ -77,6 +79,13 @@ const SCENARIOS: { [name: string]: Scenario } = {
       fleetSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       databaseSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       outputs: false,
+      firewall: {
+        loginRateLimit: 50,
+        siteRateLimit: 20000,
+        rateLimitWindow: Duration.minutes(10),
+        loginPaths: ['/pi/auth/', '/pi/api/v2/tokens', '/pi/sso/'],
+        countedRules: ['AWSManagedRulesCommonRuleSet:SizeRestrictions_QUERYSTRING'],
+      },
     };
   },
 };

@@ -9,7 +9,7 @@ import { DashboardMetrics } from './metrics';
 export type AlarmName = keyof DashboardAlarmOptions;
 
 /** The unit a threshold is given in; `GiB` thresholds are compared in bytes. */
-export type ThresholdUnit = 'hosts' | 'responses' | 'seconds' | 'percent' | 'GiB' | 'errors' | 'messages';
+export type ThresholdUnit = 'hosts' | 'responses' | 'seconds' | 'percent' | 'GiB' | 'errors' | 'messages' | 'requests';
 
 /** A threshold and its unit. */
 export interface Threshold {
@@ -24,6 +24,7 @@ const percent = (value: number): Threshold => ({ value, unit: 'percent' });
 const gib = (value: number): Threshold => ({ value, unit: 'GiB' });
 const errors = (value: number): Threshold => ({ value, unit: 'errors' });
 const messages = (value: number): Threshold => ({ value, unit: 'messages' });
+const requests = (value: number): Threshold => ({ value, unit: 'requests' });
 
 /** Facts about the watched resources that some alarms depend on, given as values. */
 export interface AlarmContext {
@@ -31,6 +32,8 @@ export interface AlarmContext {
   readonly databaseAllocatedStorageGiB?: number;
   /** Whether the file system is in bursting throughput mode. */
   readonly fileSystemBursting: boolean;
+  /** Whether a web application firewall's metrics are known. */
+  readonly firewall?: boolean;
 }
 
 /** One alarm of the catalogue: what it watches, its default threshold and what it tells the reader. */
@@ -55,6 +58,8 @@ export interface AlarmSpec {
   readonly note?: string;
   /** Whether the alarm exists for these resources at all. */
   readonly appliesTo?: (context: AlarmContext) => boolean;
+  /** Off unless its settings say `enabled: true`. */
+  readonly optIn?: boolean;
   /** The alarm's description, from the threshold (in its unit) and the evaluation window. */
   readonly description: (threshold: number, window: string) => string;
 }
@@ -200,7 +205,30 @@ export const ALARM_CATALOGUE: ReadonlyArray<AlarmSpec> = [
     description: (t, w) => `>= ${t} S3 event(s) failed every retry and wait in the dead-letter queue (${w}); those files are not on EFS. `
       + 'Fix the cause, then re-sync.',
   },
+  {
+    name: 'firewallBlockedRequests',
+    id: 'FirewallBlockedRequestsAlarm',
+    metricDoc: 'WAF `BlockedRequests` (sum, every rule)',
+    // Only created with a firewall (appliesTo), whose metrics are then there.
+    metric: (m) => m.firewall!.blocked,
+    defaultThreshold: requests(500),
+    period: fiveMinutes,
+    evaluationPeriods: 1,
+    comparison: gte,
+    missingData: quiet,
+    min: 0,
+    note: 'opt-in, firewall only: blocks are the firewall at work, a surge is an attack or a rule blocking users',
+    optIn: true,
+    appliesTo: (c) => c.firewall === true,
+    description: (t, w) => `The web application firewall blocked >= ${t} requests (${w}): an attack in progress, or a rule blocking `
+      + 'legitimate users. The firewall\'s log group and its sampled requests name the rule and the client.',
+  },
 ];
+
+/** Whether the alarm of `spec` is switched on by `settings` (opt-in alarms only by `enabled: true`). */
+export function isEnabled(spec: AlarmSpec, settings: AlarmSettings | undefined): boolean {
+  return settings?.enabled ?? !spec.optIn;
+}
 
 /** The factor from a threshold's unit to the metric's unit. */
 export function metricScale(unit: ThresholdUnit): number {
@@ -241,7 +269,7 @@ type Options = DashboardAlarmOptions | undefined;
 /** The rules of one alarm's settings; a disabled alarm is not checked. */
 function rulesOf(spec: AlarmSpec): Array<Rule<Options>> {
   const name = `alarms.${spec.name}`;
-  const given = (o: Options): AlarmSettings | undefined => (o?.[spec.name]?.enabled === false ? undefined : o?.[spec.name]);
+  const given = (o: Options): AlarmSettings | undefined => (isEnabled(spec, o?.[spec.name]) ? o?.[spec.name] : undefined);
   // The context only moves the default threshold, which the rules below never see.
   const settings = (o: Options) => effectiveSettings(spec, given(o), { fileSystemBursting: true });
   const threshold = (o: Options) => given(o)?.threshold;

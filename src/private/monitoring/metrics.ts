@@ -14,6 +14,23 @@ export interface MonitoredResources {
   readonly fileSystemId: string;
   readonly syncFunction: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
+  /** The web ACL in front of the load balancer, by its metric names, and its region. */
+  readonly firewall?: {
+    readonly webAcl: string;
+    readonly rateBasedRules: ReadonlyArray<string>;
+    readonly rules: ReadonlyArray<string>;
+    readonly region: string;
+  };
+}
+
+/** The firewall's requests (AWS/WAFV2), per 5 minutes. */
+export interface FirewallMetrics {
+  readonly allowed: cloudwatch.Metric;
+  readonly blocked: cloudwatch.Metric;
+  /** Blocked by each rate-based rule: the rate-limited requests. */
+  readonly rateLimited: cloudwatch.Metric[];
+  /** Blocked by each other rule. */
+  readonly blockedByRule: cloudwatch.Metric[];
 }
 
 /** Every metric the dashboard shows or an alarm watches, with the labels the graphs show. */
@@ -42,6 +59,7 @@ export interface DashboardMetrics {
   readonly syncDuration: (statistic: string) => cloudwatch.Metric;
   readonly deadLetterMessages: cloudwatch.Metric;
   readonly deadLetterAge: cloudwatch.Metric;
+  readonly firewall?: FirewallMetrics;
 }
 
 export function dashboardMetrics(r: MonitoredResources): DashboardMetrics {
@@ -105,5 +123,24 @@ export function dashboardMetrics(r: MonitoredResources): DashboardMetrics {
     syncDuration: (statistic) => fn.metricDuration({ statistic, label: `Duration ${statistic}`, period: fiveMinutes }),
     deadLetterMessages: dlq.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', label: 'Messages', period: fiveMinutes }),
     deadLetterAge: dlq.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', label: 'Age of oldest message', period: fiveMinutes }),
+    firewall: r.firewall && firewallMetrics(r.firewall, fiveMinutes),
+  };
+}
+
+function firewallMetrics(waf: NonNullable<MonitoredResources['firewall']>, period: Duration): FirewallMetrics {
+  // `Rule` is ALL for the web ACL as a whole, else a rule's metric name.
+  const metric = (metricName: string, rule: string, label: string) => new cloudwatch.Metric({
+    namespace: 'AWS/WAFV2',
+    metricName,
+    dimensionsMap: { WebACL: waf.webAcl, Region: waf.region, Rule: rule },
+    statistic: 'Sum',
+    label,
+    period,
+  });
+  return {
+    allowed: metric('AllowedRequests', 'ALL', 'Allowed'),
+    blocked: metric('BlockedRequests', 'ALL', 'Blocked'),
+    rateLimited: waf.rateBasedRules.map((rule) => metric('BlockedRequests', rule, rule)),
+    blockedByRule: waf.rules.map((rule) => metric('BlockedRequests', rule, rule)),
   };
 }

@@ -4,7 +4,8 @@ import { DashboardMetrics } from './metrics';
 
 /**
  * Lays out the CloudWatch dashboard, top to bottom: alarm states; load balancer requests,
- * 4xx/5xx and target response time; healthy and unhealthy hosts, fleet size and CPU; database
+ * 4xx/5xx and target response time; with a firewall, its allowed and blocked, rate-limited and
+ * per-rule blocked requests; healthy and unhealthy hosts, fleet size and CPU; database
  * CPU, free storage, connections and free memory; EFS burst credits and throughput; the sync
  * function's invocations, errors and duration, and the dead-letter queue depth. A graph whose
  * metric has an alarm shows the alarm's threshold.
@@ -42,6 +43,18 @@ export function addDashboardWidgets(
       leftAnnotations: annotate('targetResponseTime'),
     }),
   );
+
+  if (m.firewall) {
+    const perFiveMinutes = 'Count per 5 minutes';
+    dashboard.addWidgets(section('### Firewall (AWS WAF)'));
+    dashboard.addWidgets(
+      graph('Firewall: allowed and blocked requests', [m.firewall.allowed, m.firewall.blocked], perFiveMinutes, {
+        leftAnnotations: annotate('firewallBlockedRequests'),
+      }),
+      graph('Firewall: rate-limited requests', m.firewall.rateLimited, perFiveMinutes),
+      graph('Firewall: blocked requests by rule', m.firewall.blockedByRule, perFiveMinutes),
+    );
+  }
 
   dashboard.addWidgets(section('### Fleet'));
   dashboard.addWidgets(
