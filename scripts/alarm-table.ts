@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ALARM_CATALOGUE, AlarmSpec, Threshold } from '../src/private/monitoring/alarms';
-import { writeSection } from '../test/suppressions';
+import { writeSection } from './lib/suppressions';
 
 export const ALARMS_START = '<!-- alarms:start -->';
 export const ALARMS_END = '<!-- alarms:end -->';

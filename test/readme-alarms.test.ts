@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Duration } from 'aws-cdk-lib';
-import { readSection } from './suppressions';
+import { readSection } from '../scripts/lib/suppressions';
 import { ALARMS_END, ALARMS_START, renderAlarmTable } from '../scripts/alarm-table';
 import { ALARM_CATALOGUE } from '../src/private/monitoring/alarms';
 
