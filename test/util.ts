@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { PanintelligenceDashboard, PanintelligenceDashboardProps } from '../src';
 import { baseProps } from '../fixtures/dashboard';
+import { PanintelligenceDashboard, PanintelligenceDashboardProps } from '../src';
 
 export { baseProps };
 
