@@ -87,10 +87,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   experimentalIntegRunner: true,
 
   tsconfigDevFile: 'tsconfig.dev.json',
-  // One project for every linted file: sources, tests, scripts and the benchmark.
+  // One project for every linted file: sources, tests, scripts, the fixtures both of those
+  // build on, and the benchmark.
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'scripts', 'bench', 'projenrc'],
+    devdirs: ['test', 'fixtures', 'scripts', 'bench', 'projenrc'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -114,5 +115,8 @@ addNpmPackageChecks(project);
 addIntegTasks(project);
 configureCompat(project);
 addCiChecks(project);
+
+// The dashboards the tests and the README generators build (test/ and scripts/ both import them).
+project.addPackageIgnore('/fixtures/');
 
 project.synth();

@@ -1,5 +1,5 @@
 import { awscdk } from 'projen';
-import { HANDLER_ROOMS, LOOSE_HANDLERS } from './handlers';
+import { HANDLER_ROOMS } from './handlers';
 
 /** The Node.js version the bundles are built for: the oldest runtime the functions may use. */
 export const HANDLER_NODE_TARGET = 'node24';
@@ -10,8 +10,7 @@ export const HANDLER_NODE_TARGET = 'node24';
  * users need neither esbuild nor Docker.
  */
 export function addLambdaBundles(project: awscdk.AwsCdkConstructLibrary): void {
-  const entries = [...HANDLER_ROOMS.map((room) => `${room.dir}/${room.entry}`), ...LOOSE_HANDLERS];
-  for (const entry of entries) {
+  for (const entry of HANDLER_ROOMS.map((room) => `${room.dir}/${room.entry}`)) {
     project.bundler.addBundle(entry, {
       platform: 'node',
       target: HANDLER_NODE_TARGET,

@@ -15,12 +15,8 @@ export const HANDLER_ROOMS: ReadonlyArray<HandlerRoom> = [
   { dir: 'src/file-sync', entry: 'sync.lambda.ts' },
   // Provisions the dashboard's database user from the master secret (with mysql2).
   { dir: 'src/private/database-user', entry: 'provision.lambda.ts' },
-];
-
-/** Handlers not yet in a room of their own. */
-export const LOOSE_HANDLERS: readonly string[] = [
   // Empties the file system's backup vault when the stack is deleted with RemovalPolicy.DESTROY.
-  'src/private/backup-vault-cleanup.lambda.ts',
+  { dir: 'src/private/backup-vault-cleanup', entry: 'cleanup.lambda.ts' },
 ];
 
 /** The construct-side module of a room: named after its folder. */

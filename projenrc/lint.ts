@@ -1,5 +1,5 @@
 import { awscdk } from 'projen';
-import { constructModuleOf, HANDLER_ROOMS, LOOSE_HANDLERS, SHARED_WITH_HANDLERS } from './handlers';
+import { constructModuleOf, HANDLER_ROOMS, SHARED_WITH_HANDLERS } from './handlers';
 
 /** The public construct modules: what src/private/ builds on, never the other way round. */
 const PUBLIC_CONSTRUCT_MODULES = [
@@ -63,7 +63,7 @@ function addBoundaries(project: awscdk.AwsCdkConstructLibrary): void {
   const handlerMessage = 'Lambda handler code is bundled into its function: it may import only handler code '
     + '(the modules beside a handler, and src/private/shared/), never a construct module.';
   project.eslint?.addOverride({
-    files: [...handlerCode, ...LOOSE_HANDLERS],
+    files: handlerCode,
     excludedFiles: constructSide,
     rules: {
       'no-restricted-imports': ['error', {

@@ -2,8 +2,8 @@
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { writeSection } from './lib/suppressions';
 import { ALARM_CATALOGUE, AlarmSpec, Threshold } from '../src/private/monitoring/alarms';
-import { writeSection } from '../test/suppressions';
 
 export const ALARMS_START = '<!-- alarms:start -->';
 export const ALARMS_END = '<!-- alarms:end -->';

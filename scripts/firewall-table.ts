@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { DEFAULTS } from '../src/private/defaults';
 import { FIREWALL_RULE_ORDER, LOGIN_RATE_LIMIT_RULE, MANAGED_RULE_GROUPS, SITE_RATE_LIMIT_RULE } from '../src/private/firewall';
-import { writeSection } from '../test/suppressions';
+import { writeSection } from './lib/suppressions';
 
 export const FIREWALL_START = '<!-- firewall-rules:start -->';
 export const FIREWALL_END = '<!-- firewall-rules:end -->';

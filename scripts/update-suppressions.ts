@@ -1,8 +1,8 @@
 // Rewrites the README's list of cdk-nag suppressions from what the construct writes.
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { build, customised, defaults } from '../test/scenarios';
-import { collectSuppressions, renderSuppressions, SUPPRESSIONS_END, SUPPRESSIONS_START, writeSection } from '../test/suppressions';
+import { build, customised, defaults } from '../fixtures/scenarios';
+import { collectSuppressions, renderSuppressions, SUPPRESSIONS_END, SUPPRESSIONS_START, writeSection } from './lib/suppressions';
 
 const path = join(__dirname, '..', 'README.md');
 const rows = collectSuppressions([build(defaults).stack, build(customised).stack]);

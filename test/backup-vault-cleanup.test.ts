@@ -4,7 +4,7 @@
 // a point asynchronously, as AWS Backup does: DELETING first, gone a few listings later.
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import type { CleanupEvent } from '../src/private/backup-vault-cleanup.lambda';
+import type { CleanupEvent } from '../src/private/backup-vault-cleanup/cleanup.lambda';
 
 const VAULT = 'Nag-Dashboard-Backup-VaultName-1A2B3C4D-0123456789ab';
 const arnOf = (n: number) => `arn:aws:backup:eu-west-2:123456789012:recovery-point:${n.toString(16).padStart(8, '0')}-aaaa-bbbb-cccc-dddddddddddd`;
@@ -86,7 +86,7 @@ beforeAll(async () => {
     POLL_INTERVAL_MS: '10',
   });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  handler = require('../src/private/backup-vault-cleanup.lambda').handler;
+  handler = require('../src/private/backup-vault-cleanup/cleanup.lambda').handler;
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { build, customised, defaults, withExistingWebAcl, withFirewall } from './scenarios';
+import { build, customised, defaults, withExistingWebAcl, withFirewall } from '../fixtures/scenarios';
 
 function cfnLintAvailable(): boolean {
   try {

@@ -4,20 +4,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { PanintelligenceDashboard } from '../src';
+import {
+  actionsOf, idOf, refId, resourceById as resource, resourcesOf, resourcesOfStatement, securityGroupsOf, statementsOf, subnetsOfKind, theResource,
+} from './template';
 import { baseProps, only, synth } from './util';
-
-/** The logical id of the one resource of `type` whose id matches `pattern`. */
-function idOf(template: Template, type: string, pattern: RegExp): string {
-  const ids = Object.keys(template.findResources(type)).filter((id) => pattern.test(id));
-  if (ids.length !== 1) {
-    throw new Error(`expected one ${type} matching ${pattern}, found ${ids.join(', ') || 'none'}`);
-  }
-  return ids[0];
-}
-
-function resource(template: Template, id: string): any {
-  return template.toJSON().Resources[id];
-}
 
 const MASTER = /DatabaseInstanceSecretAttachment/;
 const APP = /DatabaseAppSecretAttachment/;
@@ -25,28 +15,35 @@ const APP = /DatabaseAppSecretAttachment/;
 /** The rotation application of the secret attachment matching `secret`, and its schedule. */
 function rotationOf(template: Template, secret: RegExp) {
   const secretId = idOf(template, 'AWS::SecretsManager::SecretTargetAttachment', secret);
-  const [[scheduleId, schedule]] = Object.entries(template.findResources('AWS::SecretsManager::RotationSchedule', {
-    Properties: { SecretId: { Ref: secretId } },
-  })) as Array<[string, any]>;
-  const appId = schedule.Properties.RotationLambdaARN['Fn::GetAtt'][0];
+  const [scheduleId, schedule] = theResource(template, 'AWS::SecretsManager::RotationSchedule', { Properties: { SecretId: { Ref: secretId } } });
+  const appId = refId(schedule.Properties.RotationLambdaARN);
   const application = resource(template, appId);
   const [mapping] = application.Properties.Location.ApplicationId['Fn::FindInMap'];
   const applicationName = template.toJSON().Mappings[mapping].aws.applicationId.split('/').pop();
   return { secretId, scheduleId, schedule, application, applicationName };
 }
 
+/** A state machine definition (Amazon States Language), as far as the tests read it. */
+interface StateMachineDefinition {
+  readonly StartAt: string;
+  readonly States: { readonly [name: string]: { readonly Type: string; readonly [field: string]: any } };
+}
+
 /** The state machine's definition with every token replaced by 'TOKEN'. */
-function definitionOf(template: Template): any {
+function definitionOf(template: Template): StateMachineDefinition {
   const machine = only(template, 'AWS::StepFunctions::StateMachine');
   const [, parts] = machine.Properties.DefinitionString['Fn::Join'];
   return JSON.parse(parts.map((part: unknown) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
 }
 
-/** References to the stack's subnets of one type ('Public', 'Private' or 'Isolated'). */
-function subnetRefs(template: Template, type: string): Array<{ Ref: string }> {
-  return Object.entries(template.findResources('AWS::EC2::Subnet'))
-    .filter(([, s]) => (s as any).Properties.Tags.some((t: any) => t.Key === 'aws-cdk:subnet-type' && t.Value === type))
-    .map(([id]) => ({ Ref: id }));
+/** The Secrets Manager interface endpoint. */
+function secretsManagerEndpoint(template: Template) {
+  return theResource(template, 'AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })[1];
+}
+
+/** What the roles matching `role` may read from Secrets Manager (logical ids). */
+function secretReads(template: Template, role: RegExp): string[] {
+  return statementsOf(template, role).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')).map((s) => refId(s.Resource));
 }
 
 describe('database, default', () => {
@@ -96,14 +93,14 @@ describe('database, default', () => {
 
   test('isolated subnets only', () => {
     const group = only(template, 'AWS::RDS::DBSubnetGroup');
-    const isolated = subnetRefs(template, 'Isolated');
+    const isolated = subnetsOfKind(template, 'Isolated');
     expect(isolated).toHaveLength(2);
     expect(group.Properties.SubnetIds).toHaveLength(isolated.length);
     expect(group.Properties.SubnetIds).toEqual(expect.arrayContaining(isolated));
   });
 
   test('two secrets: the master user and the app user, whose secret names the master secret', () => {
-    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret')) as any[];
+    const secrets = resourcesOf(template, 'AWS::SecretsManager::Secret').map(([, secret]) => secret);
     expect(secrets).toHaveLength(2);
     const templates = secrets.map((s) => s.Properties.GenerateSecretString.SecretStringTemplate);
     const masterAttachment = idOf(template, 'AWS::SecretsManager::SecretTargetAttachment', MASTER);
@@ -118,7 +115,7 @@ describe('database, default', () => {
   });
 
   test('both passwords are generated without characters an env file would misread', () => {
-    for (const secret of Object.values(template.findResources('AWS::SecretsManager::Secret')) as any[]) {
+    for (const [, secret] of resourcesOf(template, 'AWS::SecretsManager::Secret')) {
       const exclude: string = secret.Properties.GenerateSecretString.ExcludeCharacters;
       for (const c of [' ', '"', '\'', '\\', '$', '#', '=', '&', '`']) {
         expect(exclude).toContain(c);
@@ -134,10 +131,10 @@ describe('database, default', () => {
     expect(app.applicationName).toBe('SecretsManagerRDSMariaDBRotationMultiUser');
     expect(app.schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
     expect(app.application.Properties.Parameters.masterSecretArn).toEqual({ Ref: master.secretId });
-    const exclude = (Object.values(template.findResources('AWS::SecretsManager::Secret'))[0] as any).Properties.GenerateSecretString.ExcludeCharacters;
+    const exclude = resourcesOf(template, 'AWS::SecretsManager::Secret')[0][1].Properties.GenerateSecretString.ExcludeCharacters;
     for (const { application } of [master, app]) {
       expect(application.Properties.Parameters.excludeCharacters).toBe(exclude);
-      expect(application.Properties.Parameters.vpcSubnetIds).toEqual({ 'Fn::Join': ['', expect.arrayContaining(subnetRefs(template, 'Private'))] });
+      expect(application.Properties.Parameters.vpcSubnetIds).toEqual({ 'Fn::Join': ['', expect.arrayContaining(subnetsOfKind(template, 'Private'))] });
     }
   });
 
@@ -152,7 +149,7 @@ describe('database, default', () => {
   });
 
   test('the rotation functions call Secrets Manager by its regional name, which the endpoint\'s private DNS resolves', () => {
-    const endpoint = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))[0] as any;
+    const endpoint = secretsManagerEndpoint(template);
     expect(endpoint.Properties.PrivateDnsEnabled).toBe(true);
     for (const secret of [MASTER, APP]) {
       expect(rotationOf(template, secret).application.Properties.Parameters.endpoint).toEqual({
@@ -162,15 +159,15 @@ describe('database, default', () => {
   });
 
   test('the rotation functions reach the database and the Secrets Manager endpoint', () => {
-    const rotationSg = rotationOf(template, APP).application.Properties.Parameters.vpcSecurityGroupIds['Fn::GetAtt'][0];
-    expect(rotationOf(template, MASTER).application.Properties.Parameters.vpcSecurityGroupIds['Fn::GetAtt'][0]).toBe(rotationSg);
+    const rotationSg = refId(rotationOf(template, APP).application.Properties.Parameters.vpcSecurityGroupIds);
+    expect(refId(rotationOf(template, MASTER).application.Properties.Parameters.vpcSecurityGroupIds)).toBe(rotationSg);
     const db = only(template, 'AWS::RDS::DBInstance');
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       GroupId: db.Properties.VPCSecurityGroups[0],
       FromPort: { 'Fn::GetAtt': [Match.anyValue(), 'Endpoint.Port'] },
       SourceSecurityGroupId: { 'Fn::GetAtt': [rotationSg, 'GroupId'] },
     });
-    const endpoint = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))[0] as any;
+    const endpoint = secretsManagerEndpoint(template);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       GroupId: endpoint.Properties.SecurityGroupIds[0],
       FromPort: 443,
@@ -193,7 +190,7 @@ describe('database, default', () => {
     const handler = resource(template, handlerId);
     expect(handler.Properties.Handler).toBe('index.handler');
     expect(handler.Properties.Runtime).toBe('nodejs24.x');
-    expect(handler.Properties.VpcConfig.SubnetIds).toEqual(expect.arrayContaining(subnetRefs(template, 'Private')));
+    expect(handler.Properties.VpcConfig.SubnetIds).toEqual(expect.arrayContaining(subnetsOfKind(template, 'Private')));
     const framework = resource(template, idOf(template, 'AWS::Lambda::Function', /ProvisioningProviderframeworkonEvent/));
     expect(framework.Properties.Environment.Variables.USER_ON_EVENT_FUNCTION_ARN).toEqual({ 'Fn::GetAtt': [handlerId, 'Arn'] });
   });
@@ -201,15 +198,13 @@ describe('database, default', () => {
   test('the provisioning function reaches only MariaDB and the Secrets Manager endpoint, and they are open before it runs', () => {
     const sgId = idOf(template, 'AWS::EC2::SecurityGroup', /DatabaseProvisioningSecurityGroup/);
     const handler = resource(template, idOf(template, 'AWS::Lambda::Function', /DatabaseProvisioningFunction/));
-    expect(handler.Properties.VpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [sgId, 'GroupId'] }]);
+    expect(securityGroupsOf(handler)).toEqual([sgId]);
     // No inline egress: CloudFormation drops the group's default allow-all rule once the first
     // separate egress rule below is added.
     expect(resource(template, sgId).Properties.SecurityGroupEgress).toBeUndefined();
-    const egress = Object.entries(template.findResources('AWS::EC2::SecurityGroupEgress', {
-      Properties: { GroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } },
-    })) as Array<[string, any]>;
+    const egress = resourcesOf(template, 'AWS::EC2::SecurityGroupEgress', { Properties: { GroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } } });
     const db = only(template, 'AWS::RDS::DBInstance');
-    const endpoint = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))[0] as any;
+    const endpoint = secretsManagerEndpoint(template);
     expect(egress.map(([, e]) => [e.Properties.DestinationSecurityGroupId, e.Properties.FromPort]).sort()).toEqual([
       [db.Properties.VPCSecurityGroups[0], { 'Fn::GetAtt': [idOf(template, 'AWS::RDS::DBInstance', /.*/), 'Endpoint.Port'] }],
       [endpoint.Properties.SecurityGroupIds[0], 443],
@@ -226,18 +221,10 @@ describe('database, default', () => {
   test('the provisioning function reads both secrets; the instances read the app secret only', () => {
     const master = idOf(template, 'AWS::SecretsManager::SecretTargetAttachment', MASTER);
     const app = idOf(template, 'AWS::SecretsManager::SecretTargetAttachment', APP);
-    const reads = (role: RegExp) => (Object.values(template.findResources('AWS::IAM::Policy')) as any[])
-      .filter((p) => p.Properties.Roles.some((r: any) => role.test(r.Ref)))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement)
-      .filter((s: any) => [].concat(s.Action).includes('secretsmanager:GetSecretValue' as never))
-      .map((s: any) => s.Resource.Ref);
-    expect(reads(/DatabaseProvisioningRole/).sort()).toEqual([app, master].sort());
-    expect(reads(/FleetRole/)).toEqual([app]);
+    expect(secretReads(template, /DatabaseProvisioningRole/).sort()).toEqual([app, master].sort());
+    expect(secretReads(template, /FleetRole/)).toEqual([app]);
     // And nothing else the instances may do names the master secret.
-    const fleetPolicies = (Object.values(template.findResources('AWS::IAM::Policy')) as any[])
-      .filter((p) => p.Properties.Roles.some((r: any) => /FleetRole/.test(r.Ref)));
-    const fleetResources = fleetPolicies.flatMap((p) => p.Properties.PolicyDocument.Statement).flatMap((st: any) => [].concat(st.Resource));
-    expect(fleetResources).not.toContainEqual({ Ref: master });
+    expect(statementsOf(template, /FleetRole/).flatMap(resourcesOfStatement)).not.toContainEqual({ Ref: master });
   });
 
   test('a successful rotation of the app secret starts an instance refresh that keeps full capacity', () => {
@@ -275,18 +262,18 @@ describe('database, default', () => {
     const [succeeded, running] = choice.Choices;
     expect(succeeded).toEqual({ Variable: '$.result.Status', StringEquals: 'Successful', Next: expect.any(String) });
     expect(states[succeeded.Next].Type).toBe('Succeed');
-    expect(running.Or.map((c: any) => c.StringEquals).sort()).toEqual(['Baking', 'Cancelling', 'InProgress', 'Pending', 'RollbackInProgress']);
+    expect(running.Or.map((c: { StringEquals: string }) => c.StringEquals).sort()).toEqual(['Baking', 'Cancelling', 'InProgress', 'Pending', 'RollbackInProgress']);
     expect(running.Next).toBe(start.Next);
     expect(states[choice.Default]).toMatchObject({ Type: 'Fail', Error: 'InstanceRefreshFailed' });
   });
 
   test('the state machine may refresh and describe this group only, and events may start only this machine', () => {
     const asgId = Object.keys(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
-    const statements = (Object.values(template.findResources('AWS::IAM::Policy')) as any[]).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const refresh = statements.filter((s: any) => s.Action === 'autoscaling:StartInstanceRefresh');
+    const statements = statementsOf(template);
+    const refresh = statements.filter((s) => s.Action === 'autoscaling:StartInstanceRefresh');
     expect(refresh).toHaveLength(1);
     expect(refresh[0].Resource).toEqual({ 'Fn::Join': ['', expect.arrayContaining([{ Ref: asgId }])] });
-    expect(statements.filter((s: any) => s.Action === 'autoscaling:DescribeInstanceRefreshes')).toEqual([
+    expect(statements.filter((s) => s.Action === 'autoscaling:DescribeInstanceRefreshes')).toEqual([
       expect.objectContaining({ Resource: '*' }),
     ]);
     const machineId = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))[0];
@@ -298,7 +285,7 @@ describe('database, default', () => {
   test('the state machine logs to a vended-logs group, unique to the stack and construct, with bounded retention', () => {
     const machine = only(template, 'AWS::StepFunctions::StateMachine');
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
-    const groupId = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+    const groupId = refId(machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn);
     const group = resource(template, groupId).Properties;
     expect(group.RetentionInDays).toBe(90);
     expect(group.LogGroupName).toEqual({
@@ -315,8 +302,8 @@ describe('database, default', () => {
     const props = baseProps(two);
     new PanintelligenceDashboard(two, 'One', props);
     new PanintelligenceDashboard(two, 'Other', props);
-    const names = (Object.values(Template.fromStack(two).findResources('AWS::Logs::LogGroup')) as any[])
-      .map((g) => g.Properties.LogGroupName?.['Fn::Join']?.[1]?.[0])
+    const names = resourcesOf(Template.fromStack(two), 'AWS::Logs::LogGroup')
+      .map(([, group]) => group.Properties.LogGroupName?.['Fn::Join']?.[1]?.[0])
       .filter((n) => typeof n === 'string' && n.startsWith('/aws/vendedlogs/'));
     expect(names).toHaveLength(2);
     expect(new Set(names).size).toBe(2);

@@ -4,7 +4,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { readSection } from './suppressions';
+import { readSection } from '../scripts/lib/suppressions';
 import { only, synth, Synthesized } from './util';
 import { FIREWALL_END, FIREWALL_START, renderFirewallTable } from '../scripts/firewall-table';
 import { countedIn, FIREWALL_RULE_ORDER, MANAGED_RULE_GROUPS } from '../src/private/firewall';

@@ -5,18 +5,19 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { PanintelligenceDashboard } from '../src';
+import {
+  actionsOf, refId, resourceById, resourcesOf, securityGroupOf, statementsOf, subnetsOfKind,
+} from './template';
 import { baseProps, only, synth } from './util';
 
 /** Ids of the security groups of each tier, found through the resources that use them. */
 function securityGroups(template: Template) {
   const r = template.toJSON().Resources;
-  const first = (type: string) => Object.values(template.findResources(type))[0] as any;
-  const lt = first('AWS::EC2::LaunchTemplate');
   return {
-    fleet: lt.Properties.LaunchTemplateData.SecurityGroupIds[0]['Fn::GetAtt'][0] as string,
-    lb: first('AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.SecurityGroups[0]['Fn::GetAtt'][0] as string,
-    db: first('AWS::RDS::DBInstance').Properties.VPCSecurityGroups[0]['Fn::GetAtt'][0] as string,
-    efs: first('AWS::EFS::MountTarget').Properties.SecurityGroups[0]['Fn::GetAtt'][0] as string,
+    fleet: securityGroupOf(template, 'AWS::EC2::LaunchTemplate'),
+    lb: securityGroupOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer'),
+    db: securityGroupOf(template, 'AWS::RDS::DBInstance'),
+    efs: securityGroupOf(template, 'AWS::EFS::MountTarget'),
     resources: r,
   };
 }
@@ -46,10 +47,7 @@ describe('fleet, default', () => {
     expect(asg.Properties).toMatchObject({ MinSize: '1', MaxSize: '5', HealthCheckType: 'ELB', HealthCheckGracePeriod: 600 });
     expect(asg.Properties.DesiredCapacity).toBeUndefined();
     expect(asg.Properties.VPCZoneIdentifier).toHaveLength(2);
-    const privateSubnets = Object.entries(template.findResources('AWS::EC2::Subnet'))
-      .filter(([, sn]) => (sn as any).Properties.Tags.some((t: any) => t.Key === 'aws-cdk:subnet-type' && t.Value === 'Private'))
-      .map(([id]) => ({ Ref: id }));
-    expect(asg.Properties.VPCZoneIdentifier).toEqual(expect.arrayContaining(privateSubnets));
+    expect(asg.Properties.VPCZoneIdentifier).toEqual(expect.arrayContaining(subnetsOfKind(template, 'Private')));
     expect(asg.Properties.TargetGroupARNs).toHaveLength(1);
     expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: 1 });
   });
@@ -78,16 +76,8 @@ describe('fleet, default', () => {
       AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] }),
       ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] }],
     });
-    const allStatements = [
-      ...Object.values(template.findResources('AWS::IAM::Policy')).map((p: any) => p.Properties.PolicyDocument),
-      ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((p: any) => p.Properties.PolicyDocument),
-      ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r: any) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)),
-    ].flatMap((doc: any) => doc.Statement);
-    expect(allStatements.flatMap((st: any) => [].concat(st.Action))).not.toContain('secretsmanager:ListSecrets');
-    const fleetPolicies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) =>
-      p.Properties.Roles.some((r: any) => /FleetRole/.test(r.Ref))) as any[];
-    const statements = fleetPolicies.flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const secretReads = statements.filter((s) => [].concat(s.Action).includes('secretsmanager:GetSecretValue' as never));
+    expect(statementsOf(template).flatMap(actionsOf)).not.toContain('secretsmanager:ListSecrets');
+    const secretReads = statementsOf(template, /FleetRole/).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
     expect(secretReads).toHaveLength(1);
     const appSecret = Object.keys(template.findResources('AWS::SecretsManager::SecretTargetAttachment')).filter((id) => /DatabaseAppSecretAttachment/.test(id));
     expect(appSecret).toHaveLength(1);
@@ -96,18 +86,15 @@ describe('fleet, default', () => {
 
   test('security groups: 8224 only from the load balancer; out only to MariaDB, NFS and HTTP(S)', () => {
     const sg = securityGroups(template);
-    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', {
-      Properties: { GroupId: { 'Fn::GetAtt': [sg.fleet, 'GroupId'] } },
-    })) as any[];
-    expect(ingress.map((i) => [i.Properties.FromPort, i.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]])).toEqual([[8224, sg.lb]]);
+    const ingress = resourcesOf(template, 'AWS::EC2::SecurityGroupIngress', { Properties: { GroupId: { 'Fn::GetAtt': [sg.fleet, 'GroupId'] } } });
+    expect(ingress.map(([, i]) => [i.Properties.FromPort, refId(i.Properties.SourceSecurityGroupId)])).toEqual([[8224, sg.lb]]);
     expect(sg.resources[sg.fleet].Properties.SecurityGroupIngress).toBeUndefined();
 
-    const inline = sg.resources[sg.fleet].Properties.SecurityGroupEgress.map((e: any) => [e.CidrIp, e.FromPort]).sort();
+    const inline = (resourceById(template, sg.fleet).Properties.SecurityGroupEgress as Array<{ CidrIp: string; FromPort: number }>)
+      .map((e) => [e.CidrIp, e.FromPort]).sort();
     expect(inline).toEqual([['0.0.0.0/0', 443], ['0.0.0.0/0', 80]]);
-    const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress', {
-      Properties: { GroupId: { 'Fn::GetAtt': [sg.fleet, 'GroupId'] } },
-    })) as any[];
-    const targets = egress.map((e) => [e.Properties.FromPort, e.Properties.DestinationSecurityGroupId['Fn::GetAtt'][0]]).sort();
+    const egress = resourcesOf(template, 'AWS::EC2::SecurityGroupEgress', { Properties: { GroupId: { 'Fn::GetAtt': [sg.fleet, 'GroupId'] } } });
+    const targets = egress.map(([, e]) => [e.Properties.FromPort, refId(e.Properties.DestinationSecurityGroupId)]).sort();
     expect(targets).toContainEqual([3306, sg.db]);
     expect(targets).toContainEqual([2049, sg.efs]);
   });
@@ -240,13 +227,11 @@ describe('rollouts gated on the instances\' health', () => {
 
   test('the instance role may signal this stack only', () => {
     const { template } = synth();
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
-      .filter((s: any) => [].concat(s.Action).includes('cloudformation:SignalResource' as never));
+    const statements = statementsOf(template).filter((s) => actionsOf(s).includes('cloudformation:SignalResource'));
     expect(statements).toEqual([{ Action: 'cloudformation:SignalResource', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }]);
-    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', {
+    const [[, policy]] = resourcesOf(template, 'AWS::IAM::Policy', {
       Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'cloudformation:SignalResource' })]) } },
-    })) as any[];
+    });
     expect(policy.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^DashboardFleetRole[0-9A-F]{8}$/) }]);
   });
 
@@ -272,11 +257,11 @@ describe('CPU step scaling without deprecated properties', () => {
   });
 
   function policyOf(threshold: number) {
-    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm', {
+    const [[, alarm]] = resourcesOf(template, 'AWS::CloudWatch::Alarm', {
       Properties: { MetricName: 'CPUUtilization', Namespace: 'AWS/EC2', Threshold: threshold },
-    })) as any[];
-    const [policyId] = alarm.Properties.AlarmActions.map((a: any) => a.Ref);
-    return { alarm: alarm.Properties, policy: template.toJSON().Resources[policyId] };
+    });
+    const [policyId] = (alarm.Properties.AlarmActions as unknown[]).map(refId);
+    return { alarm: alarm.Properties, policy: resourceById(template, policyId) };
   }
 
   test('at or above 70 % average CPU over 5 minutes, one instance is added', () => {

@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecksV2 } from 'cdk-nag-v2';
-import { build, customised, defaults, Scenario, withFirewall } from './scenarios';
+import { build, customised, defaults, Scenario, withFirewall } from '../fixtures/scenarios';
 
 const scenarios: Array<[string, Scenario]> = [['default', defaults], ['customised', customised], ['firewall', withFirewall]];
 

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { refId, resourceById, resourcesOf, securityGroupsOf, subnetsOfKind, theResource } from './template';
 import { only, synth } from './util';
 
 describe('network, default', () => {
@@ -13,9 +14,9 @@ describe('network, default', () => {
   test('one VPC over two AZs with public, private and isolated subnets', () => {
     template.resourceCountIs('AWS::EC2::VPC', 1);
     template.resourceCountIs('AWS::EC2::Subnet', 6);
-    const subnets = Object.values(template.findResources('AWS::EC2::Subnet'));
-    const types = subnets.map((s: any) => s.Properties.Tags.find((t: any) => t.Key === 'aws-cdk:subnet-type').Value).sort();
-    expect(types).toEqual(['Isolated', 'Isolated', 'Private', 'Private', 'Public', 'Public']);
+    for (const kind of ['Public', 'Private', 'Isolated'] as const) {
+      expect(subnetsOfKind(template, kind)).toHaveLength(2);
+    }
   });
 
   test('one NAT gateway by default', () => {
@@ -45,19 +46,16 @@ describe('network, default', () => {
   });
 
   test('the Secrets Manager endpoint admits the fleet, the rotation functions and the user provisioning, not the VPC CIDR', () => {
-    const endpoint = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))[0] as any;
-    const sgId = endpoint.Properties.SecurityGroupIds[0]['Fn::GetAtt'][0];
-    const sg = template.toJSON().Resources[sgId];
-    expect(sg.Properties.SecurityGroupIngress ?? []).toEqual([]);
-    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', {
-      Properties: { GroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } },
-    })) as any[];
-    expect(ingress.map((rule) => rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]).sort()).toEqual([
+    const [, endpoint] = theResource(template, 'AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } });
+    const [sgId] = securityGroupsOf(endpoint);
+    expect(resourceById(template, sgId).Properties.SecurityGroupIngress ?? []).toEqual([]);
+    const ingress = resourcesOf(template, 'AWS::EC2::SecurityGroupIngress', { Properties: { GroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } } });
+    expect(ingress.map(([, rule]) => refId(rule.Properties.SourceSecurityGroupId)).sort()).toEqual([
       expect.stringMatching(/^DashboardDatabaseProvisioningSecurityGroup/),
       expect.stringMatching(/^DashboardDatabaseRotationSecurityGroup/),
       expect.stringMatching(/^DashboardFleetSecurityGroup/),
     ]);
-    for (const rule of ingress) {
+    for (const [, rule] of ingress) {
       expect(rule.Properties.FromPort).toBe(443);
       expect(rule.Properties.SourceSecurityGroupId).toBeDefined();
       expect(rule.Properties.CidrIp).toBeUndefined();
@@ -130,9 +128,8 @@ describe('any existing VPC: one resource per zone where AWS allows only one', ()
   }
 
   /** Availability Zone of each subnet reference, read from the stack's subnets. */
-  function zonesOf(template: Template, subnets: any[]): string[] {
-    const resources = template.toJSON().Resources;
-    return subnets.map((s) => resources[s.Ref].Properties.AvailabilityZone);
+  function zonesOf(template: Template, subnets: unknown[]): string[] {
+    return subnets.map((s) => resourceById(template, refId(s)).Properties.AvailabilityZone);
   }
 
   let template: Template;
@@ -147,9 +144,9 @@ describe('any existing VPC: one resource per zone where AWS allows only one', ()
   });
 
   test('EFS: exactly one mount target in each zone (no MountTargetConflict)', () => {
-    const targets = Object.values(template.findResources('AWS::EFS::MountTarget')) as any[];
+    const targets = mountTargetSubnets(template);
     expect(targets).toHaveLength(2);
-    expect(zonesOf(template, targets.map((t) => t.Properties.SubnetId)).sort()).toEqual(['dummy1a', 'dummy1b']);
+    expect(zonesOf(template, targets).sort()).toEqual(['dummy1a', 'dummy1b']);
   });
 
   test('the Secrets Manager interface endpoint takes one subnet per zone', () => {
@@ -191,7 +188,7 @@ describe('an imported VPC whose subnets are selected by name', () => {
   test('by default (both private groups): one mount target per zone', () => {
     const { template } = synth((s) => ({ vpc: imported(s), secretsManagerEndpoint: true }));
     expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.VPCZoneIdentifier).toEqual([...ids.app, ...ids.batch]);
-    const targets = (Object.values(template.findResources('AWS::EFS::MountTarget')) as any[]).map((t) => t.Properties.SubnetId);
+    const targets = mountTargetSubnets(template);
     expect(targets).toHaveLength(2);
     expect(targets.map(zoneOf).sort()).toEqual(AZ);
     expect(only(template, 'AWS::EC2::VPCEndpoint').Properties.SubnetIds.map(zoneOf).sort()).toEqual(AZ);
@@ -200,7 +197,7 @@ describe('an imported VPC whose subnets are selected by name', () => {
   test('subnetGroupName: the fleet and the mount targets use that group only', () => {
     const { template } = synth((s) => ({ vpc: imported(s), fleetSubnets: { subnetGroupName: 'batch' } }));
     expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.VPCZoneIdentifier).toEqual(ids.batch);
-    const targets = (Object.values(template.findResources('AWS::EFS::MountTarget')) as any[]).map((t) => t.Properties.SubnetId);
+    const targets = mountTargetSubnets(template);
     expect(targets.sort()).toEqual(ids.batch);
   });
 
@@ -211,8 +208,13 @@ describe('an imported VPC whose subnets are selected by name', () => {
       fleetSubnets: { subnetFilters: [ec2.SubnetFilter.byIds([ids.app[0], ids.batch[0], ids.batch[1]])] },
     }));
     expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.VPCZoneIdentifier).toHaveLength(3);
-    const targets = (Object.values(template.findResources('AWS::EFS::MountTarget')) as any[]).map((t) => t.Properties.SubnetId);
+    const targets = mountTargetSubnets(template);
     expect(targets.map(zoneOf).sort()).toEqual(AZ);
     expect(only(template, 'AWS::EC2::VPCEndpoint').Properties.SubnetIds.map(zoneOf).sort()).toEqual(AZ);
   });
 });
+
+/** The subnet of each EFS mount target. */
+function mountTargetSubnets(template: Template): string[] {
+  return resourcesOf(template, 'AWS::EFS::MountTarget').map(([, target]) => target.Properties.SubnetId);
+}

@@ -1,8 +1,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Duration } from 'aws-cdk-lib';
-import { readSection } from './suppressions';
 import { ALARMS_END, ALARMS_START, renderAlarmTable } from '../scripts/alarm-table';
+import { readSection } from '../scripts/lib/suppressions';
 import { ALARM_CATALOGUE } from '../src/private/monitoring/alarms';
 
 describe('README alarm table', () => {

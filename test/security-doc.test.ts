@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { build, customised, defaults } from './scenarios';
-import { collectSuppressions, readSection, renderSuppressions, SUPPRESSIONS_END, SUPPRESSIONS_START, SuppressionRow } from './suppressions';
+import { build, customised, defaults } from '../fixtures/scenarios';
+import { collectSuppressions, readSection, renderSuppressions, SUPPRESSIONS_END, SUPPRESSIONS_START, SuppressionRow } from '../scripts/lib/suppressions';
 
 describe('README security section', () => {
   let rows: SuppressionRow[];

@@ -1,22 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as route53 from 'aws-cdk-lib/aws-route53';
+import { baseProps } from '../fixtures/dashboard';
 import { PanintelligenceDashboard, PanintelligenceDashboardProps } from '../src';
 
-export const AMI_ID = 'ami-0123456789abcdef0';
-
-/** Props every test needs: an AMI and a domain in a hosted zone. */
-export function baseProps(stack: Stack): PanintelligenceDashboardProps {
-  return {
-    machineImage: ec2.MachineImage.genericLinux({ 'eu-west-2': AMI_ID }),
-    domainName: 'bi.example.com',
-    hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
-      hostedZoneId: 'Z0123456789EXAMPLE',
-      zoneName: 'example.com',
-    }),
-  };
-}
+export { baseProps };
 
 export interface Synthesized {
   readonly stack: Stack;

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { CustomResource, Duration, FileSystem, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -12,6 +11,7 @@ import { Construct } from 'constructs';
 import { PREFIX_DIRECTORIES } from './keys';
 import { DEFAULTS } from '../private/defaults';
 import { vpcFunctionRole } from '../private/function-role';
+import { handlerAsset } from '../private/handler-resource';
 import { createLogGroup } from '../private/logging';
 import { nagResourceFinding, suppressNag } from '../private/nag';
 import { keepUnlessDestroy } from '../private/removal-policies';
@@ -23,8 +23,8 @@ const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf32
 /** Where the function mounts the file system (the access point exposes its root). */
 const MOUNT_PATH = '/mnt/efs';
 
-/** The bundled handler, next to this file's directory in both `src/` and `lib/`. */
-const HANDLER_ASSET = path.join(__dirname, '..', '..', 'assets', 'file-sync', 'sync.lambda');
+/** The bundled handler, sync.lambda.ts. */
+const HANDLER_ASSET = handlerAsset(__dirname, 'sync');
 
 /**
  * Memory of the function, from the benchmark (`npx projen bench`): a 1 GiB copy peaks at about

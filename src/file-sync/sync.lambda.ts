@@ -19,17 +19,16 @@
  *
  * It throws only for failures worth a retry; keys it will never sync are logged and skipped.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { CloudFormationCustomResourceEvent, Context, S3EventRecord } from 'aws-lambda';
+import type { Context, S3EventRecord } from 'aws-lambda';
+import { answer, isCustomResourceRequest, pendingResponseOf, type CustomResourceRequest } from './cfn-response';
+import { errorText, Logger, SyncContext } from './context';
+import { Chain, decodePosition, incomplete, ResyncOutcome, resyncInvocation } from './continuation';
+import { answerDue, before, copyDeadline, countingDue, invocationEnd } from './deadline';
 import { decodeEventKey, mapKey } from './keys';
 import { SyncConflict } from './local-files';
-import {
-  countRemaining, decodePosition, encodePosition, Logger, resync, ResyncCounts, ResyncPosition,
-  ResyncSummary, SyncContext, syncKey,
-} from './syncer';
+import { syncKey } from './reconcile';
+import { noCounts, ResyncSummary } from './resync';
 import { DEFAULT_RESYNC_CONCURRENCY } from '../private/shared/defaults';
 
 const DEFAULT_MOUNT_PATH = '/mnt/efs';
@@ -46,41 +45,7 @@ export interface ResyncRequest {
   readonly continuation?: string;
 }
 
-/** The CloudFormation request a deploy-time re-sync answers when it ends. */
-interface PendingResponse {
-  readonly RequestType: 'Create' | 'Update';
-  readonly ResponseURL: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly PhysicalResourceId: string;
-}
-
-/** What a re-sync that continues in a new invocation carries there. */
-interface Chain {
-  /** Counts of the invocations so far. */
-  readonly counts: ResyncCounts;
-  /** Invocations so far. */
-  readonly invocations: number;
-  /** Epoch ms at which the chain stops and reports, done or not (the deploy-time budget). */
-  readonly stopBy?: number;
-  /** The CloudFormation request to answer at the end. */
-  readonly respondTo?: PendingResponse;
-  /** The bucket, when the request named it (CloudFormation's does). */
-  readonly bucket?: string;
-}
-
-/** How a re-sync invocation ended. */
-interface ResyncOutcome {
-  readonly summary: ResyncSummary;
-  /** A new invocation carries on (and answers CloudFormation, if anyone must). */
-  readonly handedOff: boolean;
-  /** `remaining` is a lower bound: counting stopped at the time limit. */
-  readonly remainingAtLeast: boolean;
-}
-
 let client: S3Client | undefined;
-let lambdaClient: LambdaClient | undefined;
 
 const log: Logger = (level, message, fields) => {
   const line = JSON.stringify({ level, message, ...fields });
@@ -89,31 +54,22 @@ const log: Logger = (level, message, fields) => {
   else console.log(line);
 };
 
-/** Epoch ms at which Lambda stops this invocation; `undefined` outside Lambda, where nothing stops it. */
-function invocationEnd(context: Partial<Context> | undefined): number | undefined {
-  const inLambda = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
-  return inLambda && typeof context?.getRemainingTimeInMillis === 'function' ? Date.now() + context.getRemainingTimeInMillis() : undefined;
-}
-
 function syncContext(end: number | undefined): SyncContext {
   // Created on first use, so tests can set AWS_ENDPOINT_URL_S3 before the first event.
   client ??= new S3Client({});
-  // Copies stop with a tenth of the time (at most 30 s) left, to clean up, hand over or report
-  // before the function is stopped.
-  const remaining = end === undefined ? undefined : end - Date.now();
-  const deadline = end === undefined || remaining === undefined ? undefined : end - Math.min(30_000, remaining / 10);
   const stall = Number(process.env.SYNC_STALL_TIMEOUT_MS);
   return {
     client,
     mountPath: process.env.MOUNT_PATH || DEFAULT_MOUNT_PATH,
     log,
-    deadline,
+    deadline: copyDeadline(end),
     stallTimeoutMs: stall > 0 ? stall : DEFAULT_STALL_TIMEOUT_MS,
   };
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+function requestedConcurrency(): number {
+  const n = Number(process.env.SYNC_CONCURRENCY);
+  return Number.isInteger(n) && n >= 1 ? n : DEFAULT_RESYNC_CONCURRENCY;
 }
 
 async function handleRecords(records: S3EventRecord[], ctx: SyncContext): Promise<void> {
@@ -155,145 +111,22 @@ async function handleRecords(records: S3EventRecord[], ctx: SyncContext): Promis
   }
 }
 
-function isCustomResourceEvent(event: unknown): event is CloudFormationCustomResourceEvent {
-  const e = event as Partial<CloudFormationCustomResourceEvent> | undefined;
-  return typeof e?.RequestType === 'string' && typeof e.ResponseURL === 'string';
-}
-
-/** Answers CloudFormation through the pre-signed URL of the request (a few short attempts). */
-async function sendCustomResourceResponse(url: string, body: Record<string, unknown>): Promise<void> {
-  const payload = Buffer.from(JSON.stringify(body));
-  const put = () => new Promise<void>((resolve, reject) => {
-    const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, {
-      method: 'PUT',
-      // The URL is signed for an empty content type.
-      headers: { 'content-type': '', 'content-length': payload.length },
-      timeout: 4000,
-    }, res => {
-      res.resume();
-      res.on('end', () => (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`response upload returned ${res.statusCode}`)));
-    });
-    request.on('timeout', () => request.destroy(new Error('response upload timed out')));
-    request.on('error', reject);
-    request.end(payload);
-  });
-  // Three attempts fit in the time the function keeps for answering (at most 15 s).
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await put();
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      await new Promise(r => setTimeout(r, 500 * attempt));
-    }
-  }
-}
-
-function requestedConcurrency(): number {
-  const n = Number(process.env.SYNC_CONCURRENCY);
-  return Number.isInteger(n) && n >= 1 ? n : DEFAULT_RESYNC_CONCURRENCY;
-}
-
-const sum = (a: ResyncCounts | undefined, b: ResyncCounts): ResyncCounts => (a ? {
-  copied: a.copied + b.copied,
-  unchanged: a.unchanged + b.unchanged,
-  skipped: a.skipped + b.skipped,
-  conflicts: a.conflicts + b.conflicts,
-  failed: a.failed + b.failed,
-  sweptTemporaryFiles: a.sweptTemporaryFiles + b.sweptTemporaryFiles,
-} : b);
-
-/** Starts the next invocation of this function, which returns as soon as Lambda has queued it. */
-async function invokeSelf(payload: Record<string, unknown>): Promise<void> {
-  // Fail fast where the Lambda API cannot be reached: the chain then stops and reports.
-  lambdaClient ??= new LambdaClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 } });
-  await lambdaClient.send(new InvokeCommand({
-    FunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
-    InvocationType: 'Event',
-    Payload: Buffer.from(JSON.stringify(payload)),
-  }));
-}
-
-/**
- * One invocation's share of a re-sync: works until the time runs short, then hands the rest to
- * a new invocation; where that is impossible (outside Lambda, no way to invoke, the chain's
- * budget spent) it stops and counts what is left.
- */
-async function resyncInvocation(ctx: SyncContext, bucket: string, force: boolean, from: ResyncPosition | undefined,
-  chain: Chain | undefined, countUntil: number | undefined): Promise<ResyncOutcome> {
-  const invocations = (chain?.invocations ?? 0) + 1;
-  // Take no new object once a tenth of the remaining time (at most a minute) is left, so copies
-  // under way can finish before the deadline cuts them.
-  const now = Date.now();
-  const latest = Math.min(ctx.deadline ?? Infinity, chain?.stopBy ?? Infinity);
-  const stopTaking = latest === Infinity ? undefined : latest - Math.min(60_000, Math.max(0, latest - now) / 10);
-  const result = await resync({ ...ctx, deadline: latest === Infinity ? undefined : latest }, bucket, {
-    force, from, concurrency: requestedConcurrency(), stopTaking,
-  });
-  const counts = sum(chain?.counts, result.counts);
-  if (!result.next) {
-    return { summary: { ...counts, remaining: 0 }, handedOff: false, remainingAtLeast: false };
-  }
-  const continuation = encodePosition(result.next);
-  const budgetLeft = chain?.stopBy === undefined || Date.now() < chain.stopBy;
-  if (process.env.AWS_LAMBDA_FUNCTION_NAME && budgetLeft) {
-    const next: Chain = { ...chain, counts, invocations };
-    try {
-      await invokeSelf({ resync: true, force: force || undefined, continuation, chain: next });
-      log('info', 're-sync continues in a new invocation', { ...counts, invocation: invocations, continuation });
-      return { summary: { ...counts, remaining: 0, continuation, continues: true }, handedOff: true, remainingAtLeast: false };
-    } catch (err) {
-      log('error', 'could not continue the re-sync in a new invocation', { error: errorText(err), continuation });
-    }
-  }
-  const left = await countRemaining(ctx, bucket, result.next, countUntil);
-  return { summary: { ...counts, remaining: left.count, continuation }, handedOff: false, remainingAtLeast: !left.complete };
-}
-
-/** Settles `work`, or rejects at `at` (epoch ms) if it is still running, so the function can still answer. */
-function before<T>(work: Promise<T>, at: number | undefined): Promise<T> {
-  if (at === undefined) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('the re-sync did not finish before the function time limit')), Math.max(0, at - Date.now()));
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
-/** How to finish an incomplete re-sync, for people reading the reason or the log. */
-function resumeHint(summary: ResyncSummary): string {
-  const payload = summary.failed === 0 && summary.continuation ? `{"resync":true,"continuation":"${summary.continuation}"}` : '{"resync":true}';
-  return `to finish, run the on-demand re-sync: aws lambda invoke --function-name ${process.env.AWS_LAMBDA_FUNCTION_NAME ?? '<sync function>'} `
-    + `--invocation-type Event --cli-binary-format raw-in-base64-out --payload '${payload}' /dev/null`;
-}
-
-function incomplete(outcome: ResyncOutcome): string | undefined {
-  const { summary } = outcome;
-  if (summary.failed + summary.remaining === 0 && !summary.continuation) return undefined;
-  const left = summary.continuation ? `${summary.remaining}${outcome.remainingAtLeast ? ' or more' : ''} not copied yet` : 'none left';
-  return `re-sync incomplete: ${summary.failed} failed, ${left} (see the function's log); ${resumeHint(summary)}`;
-}
-
 /**
  * A re-sync invocation, on demand or as part of a deploy-time chain. A chain that must answer
  * CloudFormation always does, from the invocation that ends it: on success, on failure, and
  * when time runs out (the work is raced against the function's deadline).
- *
- * A failed or incomplete re-sync fails a Create (a new stack rolls back cleanly), but only logs
- * on Update, where failing could leave the stack stuck in a failed rollback; the on-demand
- * re-sync repairs it.
  */
 async function handleResync(e: Record<string, unknown>, ctx: SyncContext, end: number | undefined, bucket: string,
   chain: Chain | undefined): Promise<ResyncSummary> {
   const respondTo = chain?.respondTo;
-  // Half the time kept after the copies' deadline is for answering.
-  const answerAt = end === undefined || ctx.deadline === undefined ? undefined : ctx.deadline + (end - ctx.deadline) / 2;
+  const answerAt = answerDue(end, ctx.deadline);
   let outcome: ResyncOutcome | undefined;
   let failure: unknown;
   try {
     const from = typeof e.continuation === 'string' ? decodePosition(e.continuation) : undefined;
-    // Counting what is left may use half the time between the copies' deadline and the answer.
-    const countUntil = answerAt === undefined ? undefined : answerAt - (answerAt - ctx.deadline!) / 2;
-    outcome = await before(resyncInvocation(ctx, bucket, e.force === true, from, chain, countUntil), answerAt);
+    const countUntil = countingDue(ctx.deadline, answerAt);
+    const share = { bucket, force: e.force === true, from, chain, concurrency: requestedConcurrency(), countUntil };
+    outcome = await before(resyncInvocation(ctx, share), answerAt);
   } catch (err) {
     failure = err;
   }
@@ -303,52 +136,33 @@ async function handleResync(e: Record<string, unknown>, ctx: SyncContext, end: n
   const fields = { ...(outcome?.summary ?? chain?.counts), invocations: (chain?.invocations ?? 0) + 1, error: problem };
   log(problem ? 'error' : 'info', respondTo ? 'deploy-time re-sync' : 're-sync', fields);
   if (respondTo) {
-    await sendCustomResourceResponse(respondTo.ResponseURL, {
-      Status: problem && respondTo.RequestType === 'Create' ? 'FAILED' : 'SUCCESS',
-      Reason: (problem ?? 'ok').slice(0, 1000),
-      PhysicalResourceId: respondTo.PhysicalResourceId,
-      StackId: respondTo.StackId,
-      RequestId: respondTo.RequestId,
-      LogicalResourceId: respondTo.LogicalResourceId,
-      Data: outcome ? { ...outcome.summary, continues: undefined } : undefined,
-    });
-    return outcome?.summary ?? { ...(chain?.counts ?? zeroCounts()), remaining: 0 };
+    await answer(respondTo, problem, outcome ? { ...outcome.summary, continues: undefined } : undefined);
+    return outcome?.summary ?? { ...(chain?.counts ?? noCounts()), remaining: 0 };
   }
   // On demand: worth a retry (which resumes where this invocation started).
   if (failure !== undefined) throw failure;
   return outcome!.summary;
 }
 
-const zeroCounts = (): ResyncCounts => ({ copied: 0, unchanged: 0, skipped: 0, conflicts: 0, failed: 0, sweptTemporaryFiles: 0 });
-
 /**
  * The deploy-time sync: starts a re-sync chain that answers the request when it ends, within
  * `TimeLimitSeconds` (a resource property) of now, before CloudFormation stops waiting.
  * Delete does nothing: files outlive the stack's resources.
  */
-async function handleCustomResource(event: CloudFormationCustomResourceEvent, ctx: SyncContext, end: number | undefined): Promise<void> {
-  const physicalId = 'PhysicalResourceId' in event ? event.PhysicalResourceId : `${event.LogicalResourceId}-file-sync`;
-  if (event.RequestType === 'Delete') {
-    await sendCustomResourceResponse(event.ResponseURL, {
-      Status: 'SUCCESS', Reason: 'ok', PhysicalResourceId: physicalId, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId,
-    });
+async function handleCustomResource(request: CustomResourceRequest, ctx: SyncContext, end: number | undefined): Promise<void> {
+  const respondTo = pendingResponseOf(request);
+  if (request.RequestType === 'Delete') {
+    await answer(respondTo, undefined);
     return;
   }
-  const bucket = String(event.ResourceProperties.BucketName ?? process.env.BUCKET_NAME ?? '');
-  const limit = Number(event.ResourceProperties.TimeLimitSeconds);
+  const bucket = String(request.ResourceProperties.BucketName ?? process.env.BUCKET_NAME ?? '');
+  const limit = Number(request.ResourceProperties.TimeLimitSeconds);
   const chain: Chain = {
     bucket,
-    counts: zeroCounts(),
+    counts: noCounts(),
     invocations: 0,
     stopBy: limit > 0 ? Date.now() + limit * 1000 : undefined,
-    respondTo: {
-      RequestType: event.RequestType,
-      ResponseURL: event.ResponseURL,
-      StackId: event.StackId,
-      RequestId: event.RequestId,
-      LogicalResourceId: event.LogicalResourceId,
-      PhysicalResourceId: physicalId,
-    },
+    respondTo,
   };
   await handleResync({ resync: true }, ctx, end, bucket, chain);
 }
@@ -372,7 +186,7 @@ export async function handler(event: unknown, context?: Context): Promise<Resync
     if (!bucket) throw new Error('BUCKET_NAME is not set');
     return handleResync(e as Record<string, unknown>, ctx, end, bucket, chain);
   }
-  if (isCustomResourceEvent(event)) {
+  if (isCustomResourceRequest(event)) {
     return handleCustomResource(event, ctx, end);
   }
   // S3 sends s3:TestEvent when notifications are configured; anything else is not ours either.

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { CustomResource, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -5,6 +6,17 @@ import { Construct } from 'constructs';
 import { DEFAULTS } from './defaults';
 import { createLogGroup, LogGroupOptions } from './logging';
 import { nagResourceFinding, suppressNag } from './nag';
+
+/** The source root of the library: `src/`, or `lib/` once compiled. */
+const SOURCE_ROOT = path.join(__dirname, '..');
+
+/**
+ * The bundle of the handler `<name>.lambda.ts` in `roomDir` (the caller's `__dirname`):
+ * `npx projen bundle` writes it to the same place under `assets/`, from `src/` and `lib/` alike.
+ */
+export function handlerAsset(roomDir: string, name: string): string {
+  return path.join(SOURCE_ROOT, '..', 'assets', path.relative(SOURCE_ROOT, roomDir), `${name}.lambda`);
+}
 
 /** Internal: a custom resource answered by one of the library's bundled handlers. */
 export interface HandlerResourceProps {

@@ -12,8 +12,8 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { BUCKET, deleteObject, handlerEnvironment, LocalS3, putObject, testClient } from './helpers';
 import { MappedKey, mapKey } from '../../src/file-sync/keys';
+import type { ResyncSummary } from '../../src/file-sync/resync';
 import { handler } from '../../src/file-sync/sync.lambda';
-import type { ResyncSummary } from '../../src/file-sync/syncer';
 
 /** Runs `work` on each request before it is forwarded, and `answered` once its response is in hand but not yet sent. */
 interface Hooks {

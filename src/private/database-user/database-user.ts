@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,11 +5,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { vpcFunctionRole } from '../function-role';
-import { handlerResource } from '../handler-resource';
+import { handlerAsset, handlerResource } from '../handler-resource';
 import { createLogGroup } from '../logging';
 
-/** The bundled provisioning handler (`npx projen bundle`), the same path from `src/` and `lib/`. */
-const PROVISION_HANDLER_ASSET = path.join(__dirname, '..', '..', '..', 'assets', 'private', 'database-user', 'provision.lambda');
+/** The bundled provisioning handler, provision.lambda.ts. */
+const PROVISION_HANDLER_ASSET = handlerAsset(__dirname, 'provision');
 
 /** Internal: where the provisioning runs and what it provisions. */
 export interface AppUserProps {
