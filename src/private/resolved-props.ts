@@ -1,5 +1,7 @@
-import { DASHBOARD_DEFAULTS } from './defaults';
+import { Duration } from 'aws-cdk-lib';
+import { DASHBOARD_DEFAULTS, DEFAULTS } from './defaults';
 import { RemovalPolicies, removalPoliciesOf } from './removal-policies';
+import type { MaintenanceWindow } from '../maintenance-window';
 import type { PanintelligenceDashboardProps } from '../props';
 
 type Props = PanintelligenceDashboardProps;
@@ -13,11 +15,15 @@ type DefaultedProp = keyof typeof DASHBOARD_DEFAULTS;
  * and `removalPolicy` split into what each kind of resource gets. The tiers, the prop rules and
  * the cost estimate read these, never the props as given.
  */
-export type ResolvedDashboardProps = Omit<Props, DefaultedProp | 'secretsManagerEndpoint' | 'removalPolicy'>
+export type ResolvedDashboardProps = Omit<Props, DefaultedProp | 'secretsManagerEndpoint' | 'removalPolicy' | 'drainTime' | 'maintenanceWindow'>
 & { readonly [P in DefaultedProp]: NonNullable<Props[P]> }
 & {
   /** Whether the construct makes a Secrets Manager interface endpoint: by default only in a VPC it creates. */
   readonly secretsManagerEndpoint: boolean;
+  /** The maintenance window, given or the default one. */
+  readonly maintenanceWindow: MaintenanceWindow;
+  /** The drain time: the idle timeout when not given, at most the target group's hour. */
+  readonly drainTime: Duration;
   /** `removalPolicy`, per kind of resource. */
   readonly removal: RemovalPolicies;
   /** The props as written, for the rules about whether a prop was given at all. */
@@ -35,9 +41,23 @@ export function resolveDashboardProps(props: Props): ResolvedDashboardProps {
     ...rest,
     ...(defaulted as { [P in DefaultedProp]: NonNullable<Props[P]> }),
     secretsManagerEndpoint: props.secretsManagerEndpoint ?? props.vpc === undefined,
+    maintenanceWindow: props.maintenanceWindow ?? DEFAULTS.maintenanceWindow,
+    drainTime: props.drainTime ?? defaultDrainTime(props.idleTimeout ?? DASHBOARD_DEFAULTS.idleTimeout),
     removal: removalPoliciesOf(removalPolicy),
     given: props,
   };
+}
+
+/**
+ * The drain time when none is given: the idle timeout, the longest a request may wait for its
+ * answer's first byte (a report), capped at the longest deregistration delay a target group takes.
+ * (An idle timeout that is not whole seconds is refused by its own rule.)
+ */
+export function defaultDrainTime(idleTimeout: Duration): Duration {
+  if (idleTimeout.isUnresolved()) {
+    return idleTimeout;
+  }
+  return Duration.seconds(Math.min(Math.floor(idleTimeout.toSeconds({ integral: false })), DEFAULTS.maxDrainTime.toSeconds()));
 }
 
 /**
