@@ -15,6 +15,8 @@ export const HANDLER_ROOMS: ReadonlyArray<HandlerRoom> = [
   { dir: 'src/file-sync', entry: 'sync.lambda.ts' },
   // Provisions the dashboard's database user from the master secret (with mysql2).
   { dir: 'src/private/database-user', entry: 'provision.lambda.ts' },
+  // The rotation refresh's maintenance-window plan and fleet check (with the EC2 client).
+  { dir: 'src/private/maintenance', entry: 'fleet-check.lambda.ts' },
   // Empties the file system's backup vault when the stack is deleted with RemovalPolicy.DESTROY.
   { dir: 'src/private/backup-vault-cleanup', entry: 'cleanup.lambda.ts' },
 ];

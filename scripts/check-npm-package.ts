@@ -1,8 +1,8 @@
 // Checks the npm package that `npx projen package:js` packed into dist/js/ (what is published):
 //
-// 1. its files: the compiled library, the .jsii assembly, the boot scripts, every Lambda bundle
-//    under assets/, README.md, API.md and LICENSE are in it; sources, tests, tooling and local
-//    folders are not;
+// 1. its files: the compiled library, the .jsii assembly, the boot scripts, the packed boot helper
+//    and every Lambda bundle under assets/, README.md, API.md and LICENSE are in it; sources,
+//    tests, tooling and local folders are not;
 // 2. a consumer: the tarball is unpacked into the node_modules of an empty project outside this
 //    repository, next to links to aws-cdk-lib and constructs (its peer dependencies, taken from
 //    this repository: nothing is downloaded). A plain JavaScript app there requires
@@ -51,10 +51,10 @@ function checkFiles(files: string[]): void {
   const has = new Set(files);
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const required = ['package.json', 'README.md', 'API.md', 'LICENSE', '.jsii', pkg.main, pkg.types];
-  // Every bundled handler, and every boot script the user data is rendered from.
+  // Every bundled handler, the packed boot helper, and every boot script the user data is rendered from.
   const bundles = filesNamed('assets', 'index.js');
   if (bundles.length === 0) problems.push('assets/ has no bundled handler: run `npx projen bundle` first');
-  required.push(...bundles);
+  required.push(...bundles, 'assets/private/boot/panintelligence-boot.gz');
   required.push(...readdirSync(join(ROOT, 'src', 'private', 'boot')).filter((f) => f.endsWith('.sh')).map((f) => `lib/private/boot/${f}`));
   for (const file of required) {
     if (!has.has(file)) problems.push(`the package has no ${file}`);

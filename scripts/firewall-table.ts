@@ -2,9 +2,9 @@
 // blocking, from the firewall's own rule table, and rewrites them when run.
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { writeSection } from './lib/suppressions';
 import { DEFAULTS } from '../src/private/defaults';
 import { FIREWALL_RULE_ORDER, LOGIN_RATE_LIMIT_RULE, MANAGED_RULE_GROUPS, SITE_RATE_LIMIT_RULE } from '../src/private/firewall';
-import { writeSection } from './lib/suppressions';
 
 export const FIREWALL_START = '<!-- firewall-rules:start -->';
 export const FIREWALL_END = '<!-- firewall-rules:end -->';

@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -23,8 +23,10 @@ import { DashboardFileSystem } from './private/file-system';
 import { associateWebAcl, DashboardFirewall } from './private/firewall';
 import { DashboardFleet } from './private/fleet';
 import { DashboardLoadBalancer } from './private/load-balancer';
-import { createLogBucket, logBucketRetention } from './private/logging';
+import { adoptHelperFunctionLogs, createLogBucket, logBucketRetention } from './private/logging';
+import { windowSpec } from './private/maintenance/maintenance';
 import { DashboardNetwork } from './private/network';
+import { allowAlarmTopicPublishers } from './private/notifications';
 import { rememberResolvedProps, resolveDashboardProps, ResolvedDashboardProps } from './private/resolved-props';
 import { refreshFleetAfterRotation } from './private/rotation-refresh';
 import { known, ownerOf, validate } from './private/validation';
@@ -121,9 +123,13 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       vpcSubnets: network.databaseSubnets,
       rotationSubnets: network.fleetSubnets,
       secretsManagerEndpoint: network.secretsManagerEndpoint,
+      rotationWindow: windowSpec(resolved.maintenanceWindow),
     });
     this.database = database.instance;
     this.databaseSecret = database.secret;
+    if (removal.database === RemovalPolicy.RETAIN) {
+      network.keepWithDatabase();
+    }
 
     this.logBucket = createLogBucket(this, 'LogBucket', logBucketRetention(logRetention), removal.stateful);
 
@@ -201,6 +207,8 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     refreshFleetAfterRotation(database, {
       autoScalingGroup: this.autoScalingGroup,
       warmup: resolved.healthCheckGracePeriod,
+      drainTime: resolved.drainTime,
+      maintenanceWindow: windowSpec(resolved.maintenanceWindow),
       appSecret: database.secret,
       masterSecret: database.masterSecret,
       alarmTopic,
@@ -231,6 +239,14 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       notificationTopic: alarmTopic,
       logRetention,
     });
+
+    if (alarmTopic) {
+      allowAlarmTopicPublishers(this, alarmTopic);
+    }
+
+    // aws-cdk-lib's helper functions (bucket notifications, auto-delete objects) log to groups of
+    // this construct too, so they follow logRetention and removalPolicy like the others.
+    adoptHelperFunctionLogs(this, logRetention);
 
     if (removal.logs) {
       // Also the log groups that aws-cdk-lib makes beneath this construct.

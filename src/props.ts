@@ -8,6 +8,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type { MaintenanceWindow } from './maintenance-window';
 import type { DashboardAlarmOptions } from './monitoring-props';
 
 /**
@@ -55,6 +56,19 @@ export interface PanintelligenceDashboardProps {
    * @default - true when the VPC is created here; false for a given VPC (which may have one)
    */
   readonly secretsManagerEndpoint?: boolean;
+
+  /**
+   * The security group of a Secrets Manager interface endpoint that `vpc` already has (with
+   * private DNS, so calls to Secrets Manager's regional name reach it). The construct admits its
+   * instances and its rotation and provisioning functions to it on 443, and sends their Secrets
+   * Manager traffic there only. Without it, in a VPC with such an endpoint, their calls would
+   * reach an endpoint whose security group may drop them. Only with a given `vpc`, and not with
+   * `secretsManagerEndpoint: true`.
+   *
+   * @default - none: an endpoint is created (`secretsManagerEndpoint`), or Secrets Manager is
+   * reached through the NAT gateway
+   */
+  readonly secretsManagerEndpointSecurityGroup?: ec2.ISecurityGroup;
 
   /**
    * Certificate of the HTTPS listener.
@@ -186,6 +200,16 @@ export interface PanintelligenceDashboardProps {
   readonly idleTimeout?: Duration;
 
   /**
+   * How long an instance that leaves the load balancer (scale-in, instance refresh, rolling
+   * update) keeps serving the requests it has before it is stopped: the target group's
+   * deregistration delay, 0 to 3600 seconds. Each step of a rolling update waits this much longer
+   * for its new instance, and a refresh ends this much later.
+   *
+   * @default - `idleTimeout` (the longest a report may run before its first byte), at most 1 hour
+   */
+  readonly drainTime?: Duration;
+
+  /**
    * Key pair for SSH access.
    *
    * @default - none; use SSM Session Manager
@@ -221,30 +245,45 @@ export interface PanintelligenceDashboardProps {
   readonly databaseBackupRetention?: Duration;
 
   /**
-   * How often the app's database secret (`databaseSecret`) is rotated, 4 hours to 1000 days. The
+   * How often the app's database secret (`databaseSecret`) is rotated, 7 to 1000 days. The
    * rotation alternates between two database users, so the credentials the running instances
    * hold stay valid until the rotation after next; after each successful rotation the fleet is
-   * refreshed so every instance uses the new credentials. The first rotation comes one period
-   * after the deployment.
+   * refreshed, in `maintenanceWindow`, so every instance uses the new credentials (which ends
+   * every user's session). Rotations happen in the window only: under 4 weeks, every week;
+   * otherwise every 1, 2, 3, 4, 6 or 12 months (the longest not above the period, months counted
+   * as 30 days), in the third window of the month.
    *
    * @default Duration.days(30)
    */
   readonly secretRotation?: Duration;
 
   /**
-   * How often the database master secret is rotated (in place, single user), 4 hours to 1000
-   * days. Only the rotation functions and the provisioning of the app's user read that secret;
-   * the instances never do. The first rotation comes one period after the deployment.
+   * How often the database master secret is rotated (in place, single user), 7 to 1000 days,
+   * in `maintenanceWindow` as `secretRotation` is, in the first window of the month and the
+   * window's first hour, so the two rotations never meet. Only the rotation functions and the
+   * provisioning of the app's user read that secret; the instances never do.
    *
    * @default Duration.days(30)
    */
   readonly masterSecretRotation?: Duration;
 
   /**
+   * The weekly window (UTC) in which both database secrets rotate and the fleet is refreshed
+   * after a rotation of the app secret. A refresh replaces every instance, and sessions live in
+   * the instances' memory, so it logs every user out: put the window where nobody works. A
+   * refresh never starts outside it; the previous credentials stay valid meanwhile.
+   *
+   * @default - Sunday 02:00 to 06:00 UTC
+   */
+  readonly maintenanceWindow?: MaintenanceWindow;
+
+  /**
    * What happens to the stateful resources (database, file system, uploads and log buckets,
-   * backup vault, log groups) when they leave the stack. `SNAPSHOT` applies to the database; the
-   * others then keep `RETAIN`. `DESTROY` deletes everything, emptying the buckets and the backup
-   * vault first. The README lists what each policy keeps and what that costs per month.
+   * backup vault, log groups) when they leave the stack. `SNAPSHOT` applies to the database, which
+   * is then deleted after a final snapshot (so it has no deletion protection); the others keep
+   * `RETAIN`. `RETAIN` keeps the database with deletion protection on, and what it still uses.
+   * `DESTROY` deletes everything, emptying the buckets and the backup vault first. With each
+   * policy the stack's deletion completes; the README lists what each keeps and what that costs.
    *
    * @default - RemovalPolicy.SNAPSHOT for the database and RETAIN for the others
    */
@@ -342,9 +381,12 @@ export interface PanintelligenceDashboardProps {
   readonly loadBalancerSubnets?: ec2.SubnetSelection;
 
   /**
-   * Subnets of the instances, the file system's mount targets and the functions.
+   * Subnets of the instances, the file system's mount targets and the functions. They need a way
+   * out (a NAT gateway or a proxy), or endpoints for everything the instances and functions call:
+   * isolated subnets are accepted with a warning that lists those (see the README's "Networks
+   * without a NAT gateway").
    *
-   * @default - the private subnets with egress
+   * @default - the private subnets with egress; a `vpc` without any is refused unless this is given
    */
   readonly fleetSubnets?: ec2.SubnetSelection;
 

@@ -5,9 +5,12 @@ import { execFileSync, spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { build, customised, defaults, withExistingWebAcl, withFirewall } from '../fixtures/scenarios';
+import { WeekDay } from '../src';
 
 function cfnLintAvailable(): boolean {
   try {
@@ -30,11 +33,28 @@ if (!available) {
 }
 
 const scenarios = {
-  default: defaults,
-  destroy: (stack: Parameters<typeof defaults>[0]) => ({ ...defaults(stack), removalPolicy: RemovalPolicy.DESTROY }),
+  'default': defaults,
+  'destroy': (stack: Parameters<typeof defaults>[0]) => ({ ...defaults(stack), removalPolicy: RemovalPolicy.DESTROY }),
+  'retain': (stack: Parameters<typeof defaults>[0]) => ({ ...defaults(stack), removalPolicy: RemovalPolicy.RETAIN }),
+  // An encrypted alarm topic, among the rest.
   customised,
-  firewall: withFirewall,
-  existingWebAcl: withExistingWebAcl,
+  'firewall': withFirewall,
+  'existingWebAcl': withExistingWebAcl,
+  // A window set by props, an imported alarm topic, an imported VPC with public and isolated
+  // subnets only (fleet in the isolated ones) and an existing Secrets Manager endpoint.
+  'no-nat': (stack: Parameters<typeof defaults>[0]) => ({
+    ...defaults(stack),
+    vpc: ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-2a', 'eu-west-2b'],
+      publicSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+      isolatedSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    }),
+    fleetSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    secretsManagerEndpointSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Endpoint', 'sg-0123456789abcdef0'),
+    alarmTopic: sns.Topic.fromTopicArn(stack, 'Ops', 'arn:aws:sns:eu-west-2:123456789012:ops-alarms'),
+    maintenanceWindow: { day: WeekDay.WEDNESDAY, startHour: 20, duration: Duration.hours(3) },
+  }),
 };
 
 (available ? describe : describe.skip)('cfn-lint', () => {

@@ -8,6 +8,7 @@ import {
   actionsOf, idOf, refId, resourceById as resource, resourcesOf, resourcesOfStatement, securityGroupsOf, statementsOf, subnetsOfKind, theResource,
 } from './template';
 import { baseProps, only, synth } from './util';
+import { APP_PRIVILEGES } from '../src/private/database-user/sql';
 
 const MASTER = /DatabaseInstanceSecretAttachment/;
 const APP = /DatabaseAppSecretAttachment/;
@@ -26,6 +27,7 @@ function rotationOf(template: Template, secret: RegExp) {
 /** A state machine definition (Amazon States Language), as far as the tests read it. */
 interface StateMachineDefinition {
   readonly StartAt: string;
+  readonly TimeoutSeconds?: number;
   readonly States: { readonly [name: string]: { readonly Type: string; readonly [field: string]: any } };
 }
 
@@ -70,7 +72,8 @@ describe('database, default', () => {
       BackupRetentionPeriod: 7,
       DBName: 'dashboard',
       Port: '3306',
-      DeletionProtection: true,
+      // Not protected: the default removal policy deletes it after a final snapshot (see teardown).
+      DeletionProtection: false,
       DeleteAutomatedBackups: false,
       MasterUsername: 'piadmin',
     });
@@ -123,13 +126,15 @@ describe('database, default', () => {
     }
   });
 
-  test('the master secret rotates in place, the app secret with alternating users, every 30 days', () => {
+  test('the master secret rotates in place, the app secret with alternating users, monthly in the maintenance window', () => {
     const master = rotationOf(template, MASTER);
     expect(master.applicationName).toBe('SecretsManagerRDSMariaDBRotationSingleUser');
-    expect(master.schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
+    // The first Sunday of each month, 02:00-03:00 UTC.
+    expect(master.schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'cron(0 2 ? * SUN#1 *)', Duration: '1h' });
     const app = rotationOf(template, APP);
     expect(app.applicationName).toBe('SecretsManagerRDSMariaDBRotationMultiUser');
-    expect(app.schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
+    // The third Sunday of each month, 03:00-06:00 UTC: never the master's day, nor its hour.
+    expect(app.schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'cron(0 3 ? * SUN#3 *)', Duration: '3h' });
     expect(app.application.Properties.Parameters.masterSecretArn).toEqual({ Ref: master.secretId });
     const exclude = resourcesOf(template, 'AWS::SecretsManager::Secret')[0][1].Properties.GenerateSecretString.ExcludeCharacters;
     for (const { application } of [master, app]) {
@@ -183,6 +188,8 @@ describe('database, default', () => {
       MasterSecretArn: { Ref: idOf(template, 'AWS::SecretsManager::SecretTargetAttachment', MASTER) },
       AppSecretArn: { Ref: idOf(template, 'AWS::SecretsManager::SecretTargetAttachment', APP) },
       SchemaName: 'dashboard',
+      // A change of the privileges changes the resource, so an update runs the provisioning again.
+      Privileges: [...APP_PRIVILEGES],
     });
     expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').DependsOn).toContain(userId);
     // The provider framework invokes the handler, which runs the bundled code in the VPC.
@@ -227,7 +234,7 @@ describe('database, default', () => {
     expect(statementsOf(template, /FleetRole/).flatMap(resourcesOfStatement)).not.toContainEqual({ Ref: master });
   });
 
-  test('a successful rotation of the app secret starts an instance refresh that keeps full capacity', () => {
+  test('a successful rotation of the app secret, and each opening of the window, start the refresh', () => {
     const rule = resource(template, idOf(template, 'AWS::Events::Rule', /RotationSucceeded/));
     expect(rule.Properties.EventPattern).toEqual({
       'source': ['aws.secretsmanager'],
@@ -240,17 +247,39 @@ describe('database, default', () => {
     });
     const machineId = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))[0];
     expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: machineId } })]);
+    // The safety net does not depend on that event: every Sunday at 02:00 UTC.
+    const window = resource(template, idOf(template, 'AWS::Events::Rule', /WindowCheck/));
+    expect(window.Properties.ScheduleExpression).toBe('cron(0 2 ? * SUN *)');
+    expect(window.Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: machineId }, Input: '{"trigger":"maintenance-window"}' })]);
+  });
 
-    const definition = definitionOf(template);
-    const start = definition.States[definition.StartAt];
+  test('the state machine waits for the window, refreshes only a fleet older than the secret, keeping full capacity', () => {
+    const { States: states, StartAt: startAt } = definitionOf(template);
+    const plan = states[startAt];
+    expect(plan.Type).toBe('Task');
+    expect(plan.Parameters).toEqual({ action: 'plan' });
+    const waitForWindow = states[plan.Next];
+    expect(waitForWindow).toEqual({ Type: 'Wait', TimestampPath: '$.plan.waitUntil', Next: expect.any(String) });
+    const check = states[waitForWindow.Next];
+    expect(check.Parameters).toEqual({ action: 'check' });
+    const needed = states[check.Next];
+    expect(needed.Choices).toEqual([{ Variable: '$.check.refresh', BooleanEquals: true, Next: expect.any(String) }]);
+    expect(states[needed.Default].Type).toBe('Succeed');
+
+    const start = states[needed.Choices[0].Next];
     expect(start.Resource).toContain(':states:::aws-sdk:autoscaling:startInstanceRefresh');
     expect(start.Parameters.Preferences).toEqual({ MinHealthyPercentage: 100, MaxHealthyPercentage: 200, InstanceWarmup: 600 });
-    expect(start.Retry[0].ErrorEquals).toEqual(['AutoScaling.InstanceRefreshInProgressException']);
+    // A refresh already running: no retry, but wait and check the fleet again.
+    expect(start.Retry[0]).toEqual({ ErrorEquals: ['AutoScaling.InstanceRefreshInProgressException'], MaxAttempts: 0 });
+    const [caught] = start.Catch;
+    expect(caught.ErrorEquals).toEqual(['AutoScaling.InstanceRefreshInProgressException']);
+    expect(states[caught.Next]).toEqual({ Type: 'Wait', Seconds: 300, Next: waitForWindow.Next });
   });
 
   test('the state machine waits for the refresh\'s outcome and fails when it does not succeed', () => {
-    const { States: states, StartAt: startAt } = definitionOf(template);
-    const start = states[startAt];
+    const { States: states } = definitionOf(template);
+    const [startName, start] = Object.entries(states).find(([, st]: [string, any]) => (st.Resource ?? '').includes('startInstanceRefresh')) as [string, any];
+    expect(startName).toBe('StartInstanceRefresh');
     expect(start.ResultSelector).toEqual({ 'InstanceRefreshId.$': '$.InstanceRefreshId' });
     const wait = states[start.Next];
     expect(wait).toEqual({ Type: 'Wait', Seconds: 60, Next: expect.any(String) });
@@ -265,6 +294,11 @@ describe('database, default', () => {
     expect(running.Or.map((c: { StringEquals: string }) => c.StringEquals).sort()).toEqual(['Baking', 'Cancelling', 'InProgress', 'Pending', 'RollbackInProgress']);
     expect(running.Next).toBe(start.Next);
     expect(states[choice.Default]).toMatchObject({ Type: 'Fail', Error: 'InstanceRefreshFailed' });
+  });
+
+  test('a run may last a week of waiting for the window plus a refresh that boots, warms up and drains', () => {
+    // 7 days + 3 hours + (2 x 600 s boot budget + 600 s drain).
+    expect(definitionOf(template).TimeoutSeconds).toBe(7 * 86400 + 3 * 3600 + 1800);
   });
 
   test('the state machine may refresh and describe this group only, and events may start only this machine', () => {
@@ -383,8 +417,10 @@ describe('database, options', () => {
     template.hasResourceProperties('AWS::RDS::DBInstance', {
       DBInstanceClass: 'db.m6g.large', AllocatedStorage: '100', MultiAZ: false, BackupRetentionPeriod: 14,
     });
-    expect(rotationOf(template, APP).schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(7 days)' });
-    expect(rotationOf(template, MASTER).schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(90 days)' });
+    // In the default window (Sunday 02:00-06:00 UTC): the app secret every week after the first
+    // hour, the master secret every third month in the first Sunday's first hour.
+    expect(rotationOf(template, APP).schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'cron(0 3 ? * SUN *)', Duration: '3h' });
+    expect(rotationOf(template, MASTER).schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'cron(0 2 ? 1/3 SUN#1 *)', Duration: '1h' });
   });
 
   test('removalPolicy DESTROY deletes the database with its automated backups and no final snapshot', () => {
@@ -414,7 +450,8 @@ describe('database, options', () => {
     const { template } = synth(() => ({ removalPolicy: RemovalPolicy.SNAPSHOT }));
     const db = only(template, 'AWS::RDS::DBInstance');
     expect(db.DeletionPolicy).toBe('Snapshot');
-    expect(db.Properties.DeletionProtection).toBe(true);
+    // The deletion deletes it after the snapshot: protection would stop the stack's deletion.
+    expect(db.Properties.DeletionProtection).toBe(false);
     expect(db.Properties.DeleteAutomatedBackups).toBe(false);
     expect(only(template, 'AWS::EFS::FileSystem').DeletionPolicy).toBe('Retain');
     template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ VersioningConfiguration: Match.anyValue() }) });

@@ -4,9 +4,9 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { readSection } from '../scripts/lib/suppressions';
 import { only, synth, Synthesized } from './util';
 import { FIREWALL_END, FIREWALL_START, renderFirewallTable } from '../scripts/firewall-table';
+import { readSection } from '../scripts/lib/suppressions';
 import { countedIn, FIREWALL_RULE_ORDER, MANAGED_RULE_GROUPS } from '../src/private/firewall';
 
 const EXISTING_ACL = 'arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/central-bi/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';

@@ -201,13 +201,16 @@ describe('rollouts gated on the instances\' health', () => {
   test('a launch template change rolls one instance at a time, each waiting for its signal', () => {
     const { template } = synth();
     const rolling = only(template, 'AWS::AutoScaling::AutoScalingGroup').UpdatePolicy.AutoScalingRollingUpdate;
-    expect(rolling).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: 1, WaitOnResourceSignals: true, PauseTime: 'PT10M' });
+    // The boot budget (10 minutes) plus the drain time of the instance replaced (10 minutes).
+    expect(rolling).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: 1, WaitOnResourceSignals: true, PauseTime: 'PT20M' });
     // Every signal must be a success, or the update rolls back.
     expect(rolling.MinSuccessfulInstancesPercent).toBeUndefined();
   });
 
   test('one boot budget: grace period, warm-up, signal timeout, pause time and the script\'s deadline', () => {
-    const { template } = synth(() => ({ minCapacity: 2, maxCapacity: 6, desiredCapacity: 3, healthCheckGracePeriod: Duration.minutes(15) }));
+    const { template } = synth(() => ({
+      minCapacity: 2, maxCapacity: 6, desiredCapacity: 3, healthCheckGracePeriod: Duration.minutes(15), drainTime: Duration.seconds(0),
+    }));
     const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
     expect(asg.Properties).toMatchObject({ HealthCheckGracePeriod: 900, DefaultInstanceWarmup: 900 });
     expect(asg.CreationPolicy).toEqual({ ResourceSignal: { Count: 3, Timeout: 'PT15M' } });
@@ -215,6 +218,21 @@ describe('rollouts gated on the instances\' health', () => {
     const config = configLines(template);
     expect(config).toContain('PI_CDK_BOOT_BUDGET=900');
     expect(config).toContain('PI_CDK_BOOT_RESERVE=90');
+  });
+
+  test('each step of a rolling update also waits for the replaced instance to drain', () => {
+    const pauseOf = (template: Template) => only(template, 'AWS::AutoScaling::AutoScalingGroup').UpdatePolicy.AutoScalingRollingUpdate.PauseTime;
+    expect(pauseOf(synth(() => ({ healthCheckGracePeriod: Duration.minutes(5), drainTime: Duration.minutes(7) })).template)).toBe('PT12M');
+    // The drain time follows the idle timeout when it is not given.
+    expect(pauseOf(synth(() => ({ idleTimeout: Duration.minutes(25) })).template)).toBe('PT35M');
+  });
+
+  test('the pause stops at CloudFormation\'s hour, with a warning naming both props', () => {
+    const { stack, template } = synth(() => ({ healthCheckGracePeriod: Duration.minutes(45), drainTime: Duration.minutes(30) }));
+    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').UpdatePolicy.AutoScalingRollingUpdate.PauseTime).toBe('PT1H');
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('rolloutPauseCapped'));
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringMatching(/healthCheckGracePeriod \(45 minutes\) plus drainTime \(30 minutes\)/)]);
+    expect(Annotations.fromStack(synth().stack).findWarning('*', Match.stringLikeRegexp('rolloutPauseCapped'))).toEqual([]);
   });
 
   test('the instance signals its own group in its own stack', () => {

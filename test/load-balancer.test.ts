@@ -148,3 +148,34 @@ describe('idle timeout: long reports survive the load balancer', () => {
     expect(() => synth(() => ({ idleTimeout }))).toThrow(/PanintelligenceDashboard Test\/Dashboard: idleTimeout must be whole seconds from 1 to 4000/);
   });
 });
+
+describe('drain time: reports under way survive an instance leaving', () => {
+  const delayOf = (template: any) => only(template, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties.TargetGroupAttributes
+    .filter((a: any) => a.Key === 'deregistration_delay.timeout_seconds');
+
+  test('defaults to the idle timeout, the longest request the load balancer lets run, not 60 seconds', () => {
+    expect(delayOf(synth().template)).toEqual([{ Key: 'deregistration_delay.timeout_seconds', Value: '600' }]);
+    expect(delayOf(synth(() => ({ idleTimeout: Duration.minutes(20) })).template))
+      .toEqual([{ Key: 'deregistration_delay.timeout_seconds', Value: '1200' }]);
+  });
+
+  test('an idle timeout above the target group\'s hour drains for the hour', () => {
+    expect(delayOf(synth(() => ({ idleTimeout: Duration.seconds(4000) })).template))
+      .toEqual([{ Key: 'deregistration_delay.timeout_seconds', Value: '3600' }]);
+  });
+
+  test.each([
+    [Duration.seconds(0), '0'],
+    [Duration.minutes(3), '180'],
+    [Duration.hours(1), '3600'],
+  ])('drainTime %s is honoured', (drainTime, seconds) => {
+    expect(delayOf(synth(() => ({ drainTime })).template)).toEqual([{ Key: 'deregistration_delay.timeout_seconds', Value: seconds }]);
+  });
+
+  test.each([
+    ['3601 seconds', Duration.seconds(3601)],
+    ['1.5 seconds', Duration.millis(1500)],
+  ])('refuses a drainTime of %s, naming the prop', (_, drainTime) => {
+    expect(() => synth(() => ({ drainTime }))).toThrow(/PanintelligenceDashboard Test\/Dashboard: drainTime must be whole seconds from 0 to 3600/);
+  });
+});

@@ -1,8 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { refId, resourceById, resourcesOf, securityGroupsOf, subnetsOfKind, theResource } from './template';
 import { only, synth } from './util';
+import { NO_EGRESS_WARNING } from '../src/private/network';
 
 describe('network, default', () => {
   let template: Template;
@@ -218,3 +219,120 @@ describe('an imported VPC whose subnets are selected by name', () => {
 function mountTargetSubnets(template: Template): string[] {
   return resourcesOf(template, 'AWS::EFS::MountTarget').map(([, target]) => target.Properties.SubnetId);
 }
+
+/** A VPC without a NAT gateway: public subnets and isolated ones only. */
+function vpcWithoutNat(stack: Stack, publicSubnets = true): ec2.Vpc {
+  return new ec2.Vpc(stack, 'NoNat', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [
+      ...(publicSubnets ? [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC }] : []),
+      { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    ],
+  });
+}
+
+function egressWarnings(stack: Stack): string[] {
+  return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp(NO_EGRESS_WARNING)).map((w) => String(w.entry.data));
+}
+
+describe('networks without a NAT gateway are told what they need', () => {
+  const NEEDS = [/secretsmanager/, /cloudformation/, /ssm, ssmmessages and ec2messages/, /lambda/, /S3 gateway endpoint/, /package mirror or an HTTP proxy/];
+
+  test('a given VPC with no subnets with egress is refused unless fleetSubnets is chosen, with the endpoints and routes listed', () => {
+    let error: Error | undefined;
+    try {
+      synth((s) => ({ vpc: vpcWithoutNat(s) }));
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(/PanintelligenceDashboard Test\/Dashboard: fleetSubnets: the vpc has no private subnets with egress/);
+    for (const need of NEEDS) {
+      expect(error?.message).toMatch(need);
+    }
+  });
+
+  test('an imported VPC with only isolated subnets: no place for the load balancer nor the fleet, both said at once', () => {
+    expect(() => synth((s) => ({
+      vpc: ec2.Vpc.fromVpcAttributes(s, 'Imported', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['eu-west-2a', 'eu-west-2b'],
+        isolatedSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+      }),
+    }))).toThrow(/2 invalid props:\n {2}- loadBalancerSubnets: the vpc has no public subnets[^\n]*\n {2}- fleetSubnets: the vpc has no private subnets with egress/);
+  });
+
+  test('isolated fleet subnets chosen explicitly: a warning lists the needs; the endpoint created here is reachable', () => {
+    const { stack, template } = synth((s) => ({
+      vpc: vpcWithoutNat(s),
+      fleetSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      secretsManagerEndpoint: true,
+    }));
+    const [warning] = egressWarnings(stack);
+    for (const need of NEEDS) {
+      expect(warning).toMatch(need);
+    }
+    expect(warning).toContain('The Secrets Manager endpoint is taken care of.');
+    // The instances run in the isolated subnets, next to the endpoint.
+    const isolated = Object.entries(template.findResources('AWS::EC2::Subnet'))
+      .filter(([, sn]: [string, any]) => sn.Properties.Tags.some((t: any) => t.Key === 'aws-cdk:subnet-type' && t.Value === 'Isolated'))
+      .map(([id]) => ({ Ref: id }));
+    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.VPCZoneIdentifier).toEqual(expect.arrayContaining(isolated));
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', SubnetIds: Match.arrayWith(isolated) });
+  });
+
+  test('isolated fleet subnets and no Secrets Manager endpoint: the warning says Secrets Manager is unreachable', () => {
+    const { stack } = synth((s) => ({ vpc: vpcWithoutNat(s), fleetSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }));
+    expect(egressWarnings(stack)).toEqual([expect.stringContaining('Secrets Manager is NOT reachable as configured: set secretsManagerEndpoint: true, '
+      + 'or give secretsManagerEndpointSecurityGroup')]);
+  });
+
+  test('subnets with egress give no warning', () => {
+    expect(egressWarnings(synth().stack)).toEqual([]);
+    expect(egressWarnings(synth((s) => ({ vpc: new ec2.Vpc(s, 'WithNat', { maxAzs: 2 }) })).stack)).toEqual([]);
+  });
+});
+
+describe('an existing Secrets Manager endpoint, given by its security group', () => {
+  const ENDPOINT_SG = 'sg-0123456789abcdef0';
+  let template: Template;
+
+  beforeAll(() => {
+    ({ template } = synth((s) => ({
+      vpc: new ec2.Vpc(s, 'Given', { maxAzs: 2 }),
+      secretsManagerEndpointSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(s, 'Endpoint', ENDPOINT_SG),
+    })));
+  });
+
+  test('it admits the instances and the rotation and provisioning functions on 443, and nothing is created', () => {
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    const sources = (Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { GroupId: ENDPOINT_SG } })) as any[])
+      .map((rule) => [rule.Properties.FromPort, rule.Properties.ToPort, rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]]);
+    expect(sources.map(([from, to]) => [from, to])).toEqual([[443, 443], [443, 443], [443, 443]]);
+    expect(sources.map(([, , group]) => group).sort()).toEqual([
+      expect.stringMatching(/^DashboardDatabaseProvisioningSecurityGroup/),
+      expect.stringMatching(/^DashboardDatabaseRotationSecurityGroup/),
+      expect.stringMatching(/^DashboardFleetSecurityGroup/),
+    ]);
+  });
+
+  test('the functions send their Secrets Manager calls to that endpoint only, not to the internet', () => {
+    for (const name of [/DatabaseRotationSecurityGroup/, /DatabaseProvisioningSecurityGroup/]) {
+      const [id, group] = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).find(([i]) => name.test(i)) as [string, any];
+      expect(group.Properties.SecurityGroupEgress).toBeUndefined();
+      const egress = (Object.values(template.findResources('AWS::EC2::SecurityGroupEgress', {
+        Properties: { GroupId: { 'Fn::GetAtt': [id, 'GroupId'] } },
+      })) as any[]).map((rule) => rule.Properties.DestinationSecurityGroupId);
+      expect(egress).toContain(ENDPOINT_SG);
+    }
+  });
+
+  test.each([
+    ['without a given vpc', (s: Stack) => ({ secretsManagerEndpointSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(s, 'E', ENDPOINT_SG) })],
+    ['with secretsManagerEndpoint: true', (s: Stack) => ({
+      vpc: new ec2.Vpc(s, 'V'), secretsManagerEndpoint: true, secretsManagerEndpointSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(s, 'E', ENDPOINT_SG),
+    })],
+  ])('is refused %s', (_, overrides) => {
+    expect(() => synth(overrides)).toThrow(/secretsManagerEndpointSecurityGroup names the endpoint a given vpc already has/);
+  });
+});

@@ -1,9 +1,13 @@
 // What a stack deletion leaves behind for each removalPolicy, and physical names that never
 // collide between dashboards, stacks or successive deployments of one stack.
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { PanintelligenceDashboard } from '../src';
-import { baseProps, synth } from './util';
+import { baseProps, only, synth } from './util';
 
 /** [type, DeletionPolicy] of every resource a deletion keeps, sorted. */
 function kept(template: Template): string[] {
@@ -34,11 +38,9 @@ describe('teardown that matches removalPolicy', () => {
     expect(kept(synth().template)).toEqual([
       'AWS::Backup::BackupVault Retain',
       'AWS::EFS::FileSystem Retain',
-      'AWS::Logs::LogGroup Retain',
-      'AWS::Logs::LogGroup Retain',
-      'AWS::Logs::LogGroup Retain',
-      'AWS::Logs::LogGroup Retain',
-      'AWS::Logs::LogGroup Retain',
+      // Flow logs, file sync, provisioning (function and provider), rotation refresh and its
+      // fleet check, both rotation functions, aws-cdk-lib's bucket-notifications helper.
+      ...Array(9).fill('AWS::Logs::LogGroup Retain'),
       'AWS::RDS::DBInstance Snapshot',
       'AWS::S3::Bucket Retain',
       'AWS::S3::Bucket Retain',
@@ -47,21 +49,35 @@ describe('teardown that matches removalPolicy', () => {
 
   test('the firewall keeps its log group like the others, and DESTROY deletes it', () => {
     const logGroups = (template: Template) => kept(template).filter((k) => k.startsWith('AWS::Logs::LogGroup')).length;
-    expect(logGroups(synth(() => ({ firewall: {} })).template)).toBe(6);
+    expect(logGroups(synth(() => ({ firewall: {} })).template)).toBe(logGroups(synth().template) + 1);
     expect(kept(synth(() => ({ firewall: {}, removalPolicy: RemovalPolicy.DESTROY })).template)).toEqual([]);
   });
 
-  test('RETAIN keeps the same, with the database itself instead of a snapshot', () => {
+  test('by default the stack\'s deletion completes: the database is deleted after its final snapshot', () => {
+    const db = only(synth().template, 'AWS::RDS::DBInstance');
+    // Deletion protection would stop `cdk destroy` at the database (DELETE_FAILED), leaving it,
+    // its subnet group, its security groups and the VPC behind.
+    expect(db.Properties.DeletionProtection).toBe(false);
+    expect(db.DeletionPolicy).toBe('Snapshot');
+    // Its automated backups are kept for their retention period: the README lists them.
+    expect(db.Properties.DeleteAutomatedBackups).toBe(false);
+  });
+
+  test('RETAIN keeps the same, with the database itself instead of a snapshot, and what it needs to stay', () => {
     const { template } = synth(() => ({ removalPolicy: RemovalPolicy.RETAIN }));
     expect(kept(template)).toEqual([
       'AWS::Backup::BackupVault Retain',
+      // The database's security group, and (in a VPC made here) the VPC and the database's
+      // subnets: the kept database's network interfaces are in them, so deleting them would fail.
+      'AWS::EC2::SecurityGroup Retain',
+      'AWS::EC2::Subnet Retain',
+      'AWS::EC2::Subnet Retain',
+      'AWS::EC2::VPC Retain',
       'AWS::EFS::FileSystem Retain',
-      'AWS::Logs::LogGroup Retain',
-      'AWS::Logs::LogGroup Retain',
-      'AWS::Logs::LogGroup Retain',
-      'AWS::Logs::LogGroup Retain',
-      'AWS::Logs::LogGroup Retain',
+      ...Array(9).fill('AWS::Logs::LogGroup Retain'),
       'AWS::RDS::DBInstance Retain',
+      // Used by the kept database, so it could not be deleted either.
+      'AWS::RDS::DBParameterGroup Retain',
       'AWS::RDS::DBSubnetGroup Retain',
       'AWS::S3::Bucket Retain',
       'AWS::S3::Bucket Retain',
@@ -69,8 +85,95 @@ describe('teardown that matches removalPolicy', () => {
       'AWS::SecretsManager::Secret Retain',
       'AWS::SecretsManager::Secret Retain',
     ]);
+    const db = only(template, 'AWS::RDS::DBInstance');
+    expect(db.Properties.DeletionProtection).toBe(true);
+    // What is kept is what the database uses.
+    const sg = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).filter(([, r]: [string, any]) => r.DeletionPolicy === 'Retain');
+    expect(db.Properties.VPCSecurityGroups).toEqual([{ 'Fn::GetAtt': [sg[0][0], 'GroupId'] }]);
+    const subnetGroup = only(template, 'AWS::RDS::DBSubnetGroup');
+    const keptSubnets = Object.entries(template.findResources('AWS::EC2::Subnet')).filter(([, r]: [string, any]) => r.DeletionPolicy === 'Retain')
+      .map(([id]) => ({ Ref: id }));
+    expect(subnetGroup.Properties.SubnetIds).toEqual(expect.arrayContaining(keptSubnets));
+    expect(subnetGroup.Properties.SubnetIds).toHaveLength(keptSubnets.length);
     template.resourceCountIs('Custom::PanintelligenceBackupVaultCleanup', 0);
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+
+  test('RETAIN in a given VPC keeps no part of that VPC', () => {
+    const { template } = synth((s) => ({ removalPolicy: RemovalPolicy.RETAIN, vpc: new ec2.Vpc(s, 'Given', { maxAzs: 2 }) }));
+    expect(kept(template).filter((k) => /EC2::(VPC|Subnet) /.test(k))).toEqual([]);
+  });
+
+  test('every function logs to a group of the stack with the construct\'s retention, the rotation functions included', () => {
+    for (const removalPolicy of [undefined, RemovalPolicy.DESTROY]) {
+      const { template } = synth(() => ({ removalPolicy, logRetention: logs.RetentionDays.TWO_WEEKS }));
+      const groups = template.findResources('AWS::Logs::LogGroup');
+      for (const group of Object.values(groups) as any[]) {
+        expect(group.Properties.RetentionInDays).toBe(14);
+        expect(group.DeletionPolicy).toBe(removalPolicy === RemovalPolicy.DESTROY ? 'Delete' : 'Retain');
+      }
+      // Functions of this stack, aws-cdk-lib's helpers included: a LoggingConfig naming one of them.
+      const functions = Object.entries(template.findResources('AWS::Lambda::Function')) as Array<[string, any]>;
+      expect(functions.length).toBeGreaterThan(3);
+      for (const [id, fn] of functions) {
+        const target = fn.Properties.LoggingConfig?.LogGroup?.Ref;
+        expect({ id, target: target in groups }).toEqual({ id, target: true });
+      }
+      // The rotation functions live in nested stacks: their names are set, and their groups made.
+      const names = (Object.values(template.findResources('AWS::Serverless::Application')) as any[])
+        .map((app) => app.Properties.Parameters.functionName);
+      expect(names).toHaveLength(2);
+      const groupNames = Object.values(groups).map((g: any) => JSON.stringify(g.Properties.LogGroupName));
+      for (const name of names) {
+        const [, [prefix, tail]] = name['Fn::Join'];
+        expect(groupNames).toContain(JSON.stringify({ 'Fn::Join': ['', [`/aws/lambda/${prefix}`, tail]] }));
+      }
+    }
+  });
+});
+
+/** The first cells of the README's kept-items table whose second cell names `policy` (or both). */
+function readmeKept(policy: 'default' | 'RETAIN'): string[] {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('| kept | with | costs per month while kept |'));
+  const rows = table.split('\n').slice(2).filter((line) => line.startsWith('|')).map((line) => line.split('|').map((c) => c.trim()));
+  return rows.filter((cells) => cells[2] === 'both' || cells[2].includes(policy)).map((cells) => cells[1].split(' (')[0]).sort();
+}
+
+/** The README row that stands for each kind of resource a deletion keeps. */
+function rowsFor(template: Template): string[] {
+  const rows = new Set<string>();
+  for (const resource of Object.values(template.toJSON().Resources as Record<string, any>)) {
+    const keptBy = resource.DeletionPolicy;
+    if (!['Retain', 'Snapshot'].includes(keptBy)) continue;
+    switch (resource.Type) {
+      case 'AWS::RDS::DBInstance':
+        rows.add(keptBy === 'Snapshot' ? 'final database snapshot' : 'the database instance itself');
+        if (keptBy === 'Snapshot' && resource.Properties.DeleteAutomatedBackups === false) {
+          rows.add('RDS automated backups of the deleted database');
+        }
+        break;
+      case 'AWS::EFS::FileSystem': rows.add('EFS file system'); break;
+      case 'AWS::Backup::BackupVault': rows.add('backup vault and its recovery points'); break;
+      case 'AWS::S3::Bucket': rows.add(resource.Properties.VersioningConfiguration ? 'uploads bucket' : 'access-log bucket'); break;
+      case 'AWS::Logs::LogGroup': rows.add('log groups: VPC flow logs, file sync, database user provisioning'); break;
+      case 'AWS::SecretsManager::Secret': rows.add('the database\'s master and app secrets'); break;
+      // Kept with the database instance, and listed in its row.
+      case 'AWS::RDS::DBSubnetGroup': case 'AWS::RDS::DBParameterGroup': case 'AWS::EC2::SecurityGroup':
+      case 'AWS::EC2::VPC': case 'AWS::EC2::Subnet':
+        rows.add('the database instance itself'); break;
+      default: rows.add(`(no README row for ${resource.Type})`);
+    }
+  }
+  return [...rows].sort();
+}
+
+describe('the README says what a deletion keeps', () => {
+  test.each([
+    ['default', undefined],
+    ['RETAIN', RemovalPolicy.RETAIN],
+  ] as const)('%s: one row for each kind of resource kept, and no other', (policy, removalPolicy) => {
+    expect(readmeKept(policy)).toEqual(rowsFor(synth(() => ({ removalPolicy })).template));
   });
 });
 
@@ -126,6 +229,9 @@ describe('physical names', () => {
     expect(names.map(([where]) => where).sort()).toEqual([
       expect.stringMatching(/^DashboardBackupPlan[0-9A-F]{8}\.BackupPlan\.BackupPlanName$/),
       expect.stringMatching(/^DashboardBackupVault[0-9A-F]{8}\.BackupVaultName$/),
+      // Lambda logs a function to /aws/lambda/<its name>: the rotation functions' groups.
+      expect.stringMatching(/^DashboardDatabaseAppRotationLogs[0-9A-F]{8}\.LogGroupName$/),
+      expect.stringMatching(/^DashboardDatabaseMasterRotationLogs[0-9A-F]{8}\.LogGroupName$/),
       // Step Functions logs under /aws/vendedlogs/, which needs a name.
       expect.stringMatching(/^DashboardDatabaseRefreshOnRotationLogs[0-9A-F]{8}\.LogGroupName$/),
     ]);
@@ -157,8 +263,8 @@ describe('physical names', () => {
     new PanintelligenceDashboard(stack, 'Sales', props);
     new PanintelligenceDashboard(stack, 'Finance', { ...props, domainName: 'finance.example.com' });
     const names = physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value));
-    expect(names).toHaveLength(6);
-    expect(new Set(names).size).toBe(6);
+    expect(names).toHaveLength(10);
+    expect(new Set(names).size).toBe(10);
   });
 
   test('the same dashboard in two stacks of one account has different names', () => {
@@ -169,7 +275,7 @@ describe('physical names', () => {
       return stack;
     });
     const names = stacks.flatMap((stack) => physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value)));
-    expect(names).toHaveLength(6);
-    expect(new Set(names).size).toBe(6);
+    expect(names).toHaveLength(10);
+    expect(new Set(names).size).toBe(10);
   });
 });

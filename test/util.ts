@@ -11,11 +11,18 @@ export interface Synthesized {
   readonly template: Template;
 }
 
-/** A dashboard in its own stack (eu-west-2), with `overrides` on top of the base props. */
-export function synth(overrides: (stack: Stack) => Partial<PanintelligenceDashboardProps> = () => ({})): Synthesized {
+/**
+ * A dashboard in its own stack (eu-west-2), with `overrides` on top of the base props; `before`
+ * runs on the dashboard before the stack is synthesized (e.g. to acknowledge a warning).
+ */
+export function synth(
+  overrides: (stack: Stack) => Partial<PanintelligenceDashboardProps> = () => ({}),
+  before?: (dashboard: PanintelligenceDashboard) => void,
+): Synthesized {
   const app = new App();
   const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-2' } });
   const dashboard = new PanintelligenceDashboard(stack, 'Dashboard', { ...baseProps(stack), ...overrides(stack) });
+  before?.(dashboard);
   return { stack, dashboard, template: Template.fromStack(stack) };
 }
 

@@ -36,12 +36,13 @@ describe('bad props are refused with the prop and the allowed values', () => {
     [{ databaseAllocatedStorage: 10 }, /databaseAllocatedStorage must be a whole number from 20 to 65536, got 10/],
     [{ databaseBackupRetention: Duration.days(0) }, /databaseBackupRetention must be from 1 to 35 days, got 0 days/],
     [{ databaseBackupRetention: Duration.days(36) }, /databaseBackupRetention must be from 1 to 35 days, got 36 days/],
-    [{ secretRotation: Duration.hours(1) }, /secretRotation must be from 4 hours to 1000 days, got 1 hour/],
-    [{ secretRotation: Duration.days(1001) }, /secretRotation must be from 4 hours to 1000 days, got 1001 days/],
-    [{ masterSecretRotation: Duration.hours(3) }, /masterSecretRotation must be from 4 hours to 1000 days, got 3 hours/],
-    [{ masterSecretRotation: Duration.days(1001) }, /masterSecretRotation must be from 4 hours to 1000 days, got 1001 days/],
+    [{ secretRotation: Duration.hours(1) }, /secretRotation must be from 7 to 1000 days \(rotations happen in the weekly maintenanceWindow\), got 1 hour/],
+    [{ secretRotation: Duration.days(1001) }, /secretRotation must be from 7 to 1000 days \(rotations happen in the weekly maintenanceWindow\), got 1001 days/],
+    [{ masterSecretRotation: Duration.hours(3) }, /masterSecretRotation must be from 7 to 1000 days \(rotations happen in the weekly maintenanceWindow\), got 3 hours/],
+    [{ masterSecretRotation: Duration.days(1001) }, /masterSecretRotation must be from 7 to 1000 days \(rotations happen in the weekly maintenanceWindow\), got 1001 days/],
     [{ natGateways: 0 }, /natGateways must be a whole number from 1 to 2, got 0/],
     [{ natGateways: 3 }, /natGateways must be a whole number from 1 to 2, got 3/],
+    [{ drainTime: Duration.seconds(3601) }, /drainTime must be whole seconds from 0 to 3600, got 1 hour 1 second/],
     [{ healthCheckPath: 'pi/version' }, /healthCheckPath must start with '\/', got 'pi\/version'/],
   ] as Array<[Partial<PanintelligenceDashboardProps>, RegExp]>)('%o', (props, message) => {
     refused(() => props, message);
@@ -181,8 +182,8 @@ describe('edge cases', () => {
 
   test('boundaries are inclusive where documented', () => {
     expect(() => synth(() => ({ volumeSize: 8, minCapacity: 0, desiredCapacity: 0, natGateways: 2 }))).not.toThrow();
-    expect(() => synth(() => ({ volumeSize: 16384, databaseBackupRetention: Duration.days(35), secretRotation: Duration.hours(4) }))).not.toThrow();
-    expect(() => synth(() => ({ masterSecretRotation: Duration.hours(4) }))).not.toThrow();
+    expect(() => synth(() => ({ volumeSize: 16384, databaseBackupRetention: Duration.days(35), secretRotation: Duration.days(7) }))).not.toThrow();
+    expect(() => synth(() => ({ masterSecretRotation: Duration.days(7) }))).not.toThrow();
     expect(() => synth(() => ({ masterSecretRotation: Duration.days(1000) }))).not.toThrow();
   });
 });

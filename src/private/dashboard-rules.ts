@@ -2,10 +2,13 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import { DEFAULTS } from './defaults';
 import { MANAGED_RULE_GROUPS, RATE_LIMIT_MAX, RATE_LIMIT_MIN, RATE_LIMIT_WINDOWS_SECONDS } from './firewall';
 import { ALARM_RULES } from './monitoring/alarms';
+import { NO_EGRESS_NEEDS } from './network';
 import type { ResolvedDashboardProps } from './resolved-props';
 import { known, Rule, wholeNumberIn } from './validation';
+import { WeekDay } from '../maintenance-window';
 
 type Props = ResolvedDashboardProps;
 type DashboardRule = Rule<Props>;
@@ -28,18 +31,19 @@ function durationIn(prop: string, get: (p: Props) => Duration, outside: (d: Dura
   };
 }
 
-/** A duration that must be concrete whole seconds from `min` to `max`. */
-function wholeSecondsIn(prop: string, get: (p: Props) => Duration, min: number, max: number, range: string): DashboardRule {
+/** A duration that, when there is one, must be concrete whole seconds from `min` to `max`. */
+function wholeSecondsIn(prop: string, get: (p: Props) => Duration | undefined, min: number, max: number, range: string): DashboardRule {
   return {
     prop,
     violated: (p) => {
       const d = get(p);
+      if (d === undefined) return false;
       if (d.isUnresolved()) return true;
       const seconds = d.toSeconds({ integral: false });
       return !Number.isInteger(seconds) || seconds < min || seconds > max;
     },
     message: (p) => {
-      const d = get(p);
+      const d = get(p)!;
       return `${prop} must be whole seconds ${range}, got ${d.isUnresolved() ? 'a token' : d.toHumanString()}`;
     },
   };
@@ -101,6 +105,42 @@ const REGIONAL_WEB_ACL_ARN = /^arn:[a-z-]+:wafv2:[a-z0-9-]+:\d{12}:regional\/web
 
 const quoted = (values: string[]) => values.map((v) => `'${v}'`).join(', ');
 
+const windowHours = (p: Props) => (p.maintenanceWindow?.duration ?? DEFAULTS.maintenanceWindowDuration).toHours({ integral: false });
+
+/**
+ * The maintenance window opens on the hour (Secrets Manager's windows do), lasts whole hours, at
+ * least one for each secret, and closes by midnight UTC. Its values go into cron expressions and
+ * a function's settings, so they must be concrete.
+ */
+const MAINTENANCE_WINDOW_RULES: DashboardRule[] = [
+  {
+    prop: 'maintenanceWindow.startHour',
+    violated: (p) => p.maintenanceWindow !== undefined
+      && (Token.isUnresolved(p.maintenanceWindow.startHour) || !Number.isInteger(p.maintenanceWindow.startHour)
+        || p.maintenanceWindow.startHour < 0 || p.maintenanceWindow.startHour > 22),
+    message: (p) => `maintenanceWindow.startHour must be a whole hour from 0 to 22 (UTC), got ${p.maintenanceWindow!.startHour}`,
+  },
+  {
+    prop: 'maintenanceWindow.duration',
+    violated: (p) => p.maintenanceWindow?.duration !== undefined
+      && (p.maintenanceWindow.duration.isUnresolved() || !Number.isInteger(windowHours(p)) || windowHours(p) < 2),
+    message: (p) => `maintenanceWindow.duration must be whole hours, at least 2 (an hour for each secret's rotation), got ${
+      p.maintenanceWindow!.duration!.isUnresolved() ? 'a token' : p.maintenanceWindow!.duration!.toHumanString()}`,
+  },
+  {
+    prop: 'maintenanceWindow.duration',
+    violated: (p) => p.maintenanceWindow !== undefined && known(p.maintenanceWindow.startHour)
+      && !(p.maintenanceWindow.duration?.isUnresolved() ?? false) && p.maintenanceWindow.startHour + windowHours(p) > 24,
+    message: (p) => 'maintenanceWindow.duration must end the window by midnight UTC, as Secrets Manager\'s rotation windows do: '
+      + `${p.maintenanceWindow!.startHour}:00 plus ${windowHours(p)} hours ends after 24:00`,
+  },
+  {
+    prop: 'maintenanceWindow.day',
+    violated: (p) => p.maintenanceWindow !== undefined && !Object.values(WeekDay).includes(p.maintenanceWindow.day),
+    message: (p) => `maintenanceWindow.day must be a WeekDay, got ${p.maintenanceWindow!.day}`,
+  },
+];
+
 /**
  * The rules of `PanintelligenceDashboardProps`, grouped by tier. They read the resolved props,
  * so a rule relating two props also holds when one of them is left out; a default never breaks
@@ -114,6 +154,24 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
     message: () => 'natGateways applies only to the VPC created by this construct; leave it out when vpc is given',
   },
   wholeNumberIn('natGateways', (p) => p.natGateways, 1, 2),
+  {
+    prop: 'loadBalancerSubnets',
+    violated: (p) => p.vpc !== undefined && !p.loadBalancerSubnets && p.vpc.publicSubnets.length === 0,
+    message: () => 'loadBalancerSubnets: the vpc has no public subnets for the internet-facing load balancer; give loadBalancerSubnets',
+  },
+  {
+    prop: 'fleetSubnets',
+    violated: (p) => p.vpc !== undefined && !p.fleetSubnets && p.vpc.privateSubnets.length === 0,
+    message: () => 'fleetSubnets: the vpc has no private subnets with egress (a NAT gateway) for the instances and functions, so a '
+      + `deploy would hang until its timeouts. Without a NAT gateway they need ${NO_EGRESS_NEEDS} Once the VPC has them, give `
+      + 'fleetSubnets explicitly (e.g. the isolated subnets).',
+  },
+  {
+    prop: 'secretsManagerEndpointSecurityGroup',
+    violated: (p) => p.secretsManagerEndpointSecurityGroup !== undefined && (p.vpc === undefined || p.secretsManagerEndpoint === true),
+    message: () => 'secretsManagerEndpointSecurityGroup names the endpoint a given vpc already has: give it with vpc, and without '
+      + 'secretsManagerEndpoint: true (which creates one)',
+  },
 
   // Entry point: a certificate, or a domain in a hosted zone to validate one.
   {
@@ -136,10 +194,11 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
     violated: (p) => !Token.isUnresolved(p.healthCheckPath) && !p.healthCheckPath.startsWith('/'),
     message: (p) => `healthCheckPath must start with '/', got '${p.healthCheckPath}'`,
   },
-  // The boot budget is counted down on the instance, and the idle timeout is a listener
-  // attribute: both must be concrete whole seconds.
+  // The boot budget is counted down on the instance, the idle timeout and the drain time are
+  // load balancer attributes that the rollout timings add up: all must be concrete whole seconds.
   wholeSecondsIn('healthCheckGracePeriod', (p) => p.healthCheckGracePeriod, 300, 3600, 'from 5 to 60 minutes (the boot budget)'),
   wholeSecondsIn('idleTimeout', (p) => p.idleTimeout, 1, 4000, 'from 1 to 4000'),
+  wholeSecondsIn('drainTime', (p) => p.given.drainTime, 0, 3600, 'from 0 to 3600'),
 
   // Web application firewall (its settings are there only when it is on): the construct's own,
   // or the ARN of one to associate.
@@ -220,10 +279,12 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   // Database.
   wholeNumberIn('databaseAllocatedStorage', (p) => p.databaseAllocatedStorage, 20, 65536),
   durationIn('databaseBackupRetention', (p) => p.databaseBackupRetention, (d) => days(d) < 1 || days(d) > 35, 'from 1 to 35 days'),
+  // Both rotations happen in the weekly maintenance window: no period shorter than a week.
   durationIn('secretRotation', (p) => p.secretRotation,
-    (d) => d.toHours({ integral: false }) < 4 || days(d) > 1000, 'from 4 hours to 1000 days'),
+    (d) => days(d) < 7 || days(d) > 1000, 'from 7 to 1000 days (rotations happen in the weekly maintenanceWindow)'),
   durationIn('masterSecretRotation', (p) => p.masterSecretRotation,
-    (d) => d.toHours({ integral: false }) < 4 || days(d) > 1000, 'from 4 hours to 1000 days'),
+    (d) => days(d) < 7 || days(d) > 1000, 'from 7 to 1000 days (rotations happen in the weekly maintenanceWindow)'),
+  ...MAINTENANCE_WINDOW_RULES,
 
   // File system backups.
   durationIn('fileSystemBackupRetention', (p) => p.fileSystemBackupRetention,

@@ -1,11 +1,15 @@
 import { CfnResource, CustomResource, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IConstruct, IDependable } from 'constructs';
 import { provisionAppUser } from './database-user/database-user';
 import { checkUsername } from './database-user/sql';
+import { DEFAULTS } from './defaults';
+import { rotationRules, WindowSpec } from './maintenance/window';
 import { suppressNag } from './nag';
+import { stackUniqueName } from './names';
 import type { ResolvedDashboardProps } from './resolved-props';
 
 /** The schema the dashboard keeps its repository in. */
@@ -47,7 +51,10 @@ export interface DashboardDatabaseProps extends Pick<ResolvedDashboardProps,
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   readonly rotationSubnets: ec2.SubnetSelection;
-  readonly secretsManagerEndpoint?: ec2.IInterfaceVpcEndpoint;
+  /** The Secrets Manager endpoint the functions call (created here, or an existing one's group). */
+  readonly secretsManagerEndpoint?: ec2.IConnectable & IDependable;
+  /** The weekly maintenance window both rotations happen in. */
+  readonly rotationWindow: WindowSpec;
 }
 
 /**
@@ -73,17 +80,24 @@ export class DashboardDatabase extends Construct {
   constructor(scope: Construct, id: string, props: DashboardDatabaseProps) {
     super(scope, id);
     const removalPolicy = props.removal.database;
+    const retain = removalPolicy === RemovalPolicy.RETAIN;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Dashboard database: MariaDB from the fleet and the rotation function only',
       allowAllOutbound: false,
     });
+    // A kept database still uses its security group and parameter group, which CloudFormation
+    // could then not delete: they are kept with it, so the stack's deletion completes.
+    if (retain) {
+      this.securityGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
 
     const engine = rds.DatabaseInstanceEngine.mariaDb({ version: ENGINE_VERSION });
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
       description: 'Panintelligence dashboard repository settings',
+      removalPolicy: retain ? RemovalPolicy.RETAIN : undefined,
       parameters: {
         lower_case_table_names: '1',
         sql_mode: 'NO_AUTO_VALUE_ON_ZERO',
@@ -114,7 +128,9 @@ export class DashboardDatabase extends Construct {
       deleteAutomatedBackups: removalPolicy === RemovalPolicy.DESTROY,
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
-      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+      // Only a kept database is protected: with SNAPSHOT (the default) or DESTROY the stack's
+      // deletion deletes it, which deletion protection would refuse half-way (DELETE_FAILED).
+      deletionProtection: retain,
       removalPolicy,
     });
     // aws-cdk-lib's template validation checks EngineVersion against the full versions it knows
@@ -182,8 +198,8 @@ export class DashboardDatabase extends Construct {
     // No `endpoint`: the functions then call Secrets Manager's regional name, which the interface
     // endpoint's private DNS resolves to the endpoint (the name aws-cdk-lib builds from an
     // endpoint id does not resolve). Neither schedule rotates at creation: the first rotation
-    // comes one period after the deployment, so it never races the provisioning or the first
-    // boot of the fleet.
+    // comes in the first maintenance window it is due in, so it never races the provisioning or
+    // the first boot of the fleet.
     const common = {
       securityGroup: this.rotationSecurityGroup,
       excludeCharacters: PASSWORD_EXCLUDE_CHARACTERS,
@@ -196,10 +212,22 @@ export class DashboardDatabase extends Construct {
       secret: this.secret,
       automaticallyAfter: props.secretRotation,
     });
-    // Multi-user rotation copies the grants of the current user: it must exist first.
-    for (const secret of [this.masterSecret, this.secret]) {
-      secret.node.findChild('RotationSchedule').node.addDependency(this.appUser);
+    // Multi-user rotation copies the grants of the current user: it must exist first. Both
+    // rotate in the maintenance window, never at the same time (see rotationRules).
+    for (const [secret, kind, period] of [
+      [this.masterSecret, 'master', props.masterSecretRotation],
+      [this.secret, 'app', props.secretRotation],
+    ] as const) {
+      const schedule = secret.node.findChild('RotationSchedule');
+      schedule.node.addDependency(this.appUser);
+      const rules = rotationRules(props.rotationWindow, kind, period.toDays({ integral: false }));
+      (schedule.node.defaultChild as secretsmanager.CfnRotationSchedule).rotationRules = {
+        scheduleExpression: rules.scheduleExpression,
+        duration: rules.duration,
+      };
     }
+    this.rotationFunctionLogs(this.instance.node.findChild('RotationSingleUser'), 'MasterRotation', props.logRetention);
+    this.rotationFunctionLogs(this.instance.node.findChild('AppSecretRotation'), 'AppRotation', props.logRetention);
 
     suppressNag(this.instance, [
       {
@@ -214,10 +242,31 @@ export class DashboardDatabase extends Construct {
         id: 'AwsSolutions-RDS3',
         reason: 'Single-AZ was chosen explicitly with databaseMultiAz: false, trading availability for cost.',
       }]),
-      ...(removalPolicy === RemovalPolicy.DESTROY ? [{
+      ...(retain ? [] : [{
         id: 'AwsSolutions-RDS10',
-        reason: 'removalPolicy DESTROY was chosen explicitly, so deletion protection would stop the requested deletion.',
-      }] : []),
+        reason: 'removalPolicy SNAPSHOT (the default) and DESTROY delete the database with the stack (SNAPSHOT after a final snapshot), '
+          + 'which deletion protection would refuse half-way; RETAIN keeps deletion protection on.',
+      }]),
     ]);
+  }
+
+  /**
+   * Names a rotation function (made in a nested stack by AWS's rotation application) uniquely for
+   * this stack, and makes its log group, `/aws/lambda/<name>`, with the construct's retention and
+   * removal policy before the function exists. Lambda would otherwise create that group at the
+   * first rotation, with no retention, owned by no stack.
+   */
+  private rotationFunctionLogs(rotation: IConstruct, id: string, retention: logs.RetentionDays): logs.LogGroup {
+    const application = rotation.node.defaultChild as CfnResource;
+    // Lambda names: at most 64 characters.
+    const functionName = stackUniqueName(this, id, 51);
+    application.addPropertyOverride('Parameters.functionName', functionName);
+    const group = new logs.LogGroup(this, `${id}Logs`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention,
+      removalPolicy: DEFAULTS.logRemovalPolicy,
+    });
+    application.node.addDependency(group);
+    return group;
   }
 }

@@ -4,6 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { WeekDay } from '../maintenance-window';
 import type { PanintelligenceDashboardProps } from '../props';
 import { DEFAULT_RESYNC_CONCURRENCY } from './shared/defaults';
 
@@ -51,6 +52,15 @@ export const DEFAULTS = {
   ...DASHBOARD_DEFAULTS,
   availabilityZones: 2,
   recommendedMinimumVolumeSize: 15,
+  /**
+   * Sunday 02:00 to 06:00 UTC: night in Europe, Saturday evening in the Americas, when a
+   * business dashboard is least used.
+   */
+  maintenanceWindow: { day: WeekDay.SUNDAY, startHour: 2, duration: Duration.hours(4) },
+  /** The window's length when a window is given without one. */
+  maintenanceWindowDuration: Duration.hours(4),
+  /** The longest deregistration delay a target group takes; the default drain time stops here. */
+  maxDrainTime: Duration.hours(1),
   /** The database's policy when `removalPolicy` is not given; the other stateful resources are retained. */
   databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
   statefulRemovalPolicy: RemovalPolicy.RETAIN,

@@ -1,4 +1,4 @@
-import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -17,7 +17,7 @@ import type { ResolvedDashboardProps } from './resolved-props';
 export interface DashboardFleetProps extends Pick<ResolvedDashboardProps,
 'machineImage' | 'instanceType' | 'cpuCredits' | 'rootDeviceName' | 'volumeType' | 'volumeSize' | 'keyPair'
 | 'minCapacity' | 'maxCapacity' | 'desiredCapacity' | 'scaleOutCpuPercent' | 'scaleInCpuPercent'
-| 'healthCheckGracePeriod' | 'alarmTopic'> {
+| 'healthCheckGracePeriod' | 'drainTime' | 'alarmTopic'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   /** Renders the user data; given where the instance reports the outcome of its boot. */
@@ -111,7 +111,7 @@ export class DashboardFleet extends Construct {
         maxBatchSize: 1,
         minInstancesInService: minInstancesInService(props.minCapacity, props.maxCapacity),
         waitOnResourceSignals: true,
-        pauseTime: bootBudget,
+        pauseTime: rolloutPauseTime(this, bootBudget, props.drainTime),
       }),
       notifications: props.alarmTopic ? [{ topic: props.alarmTopic }] : undefined,
       // Fleet size on the CloudWatch dashboard; group metrics cost nothing.
@@ -155,6 +155,34 @@ export class DashboardFleet extends Construct {
     scale('CpuScaleIn', -1, props.scaleInCpuPercent, cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
       `Removes a dashboard instance when the average CPU is at or below ${props.scaleInCpuPercent} %`);
   }
+}
+
+/** CloudFormation's longest PauseTime of a rolling update. */
+export const MAX_ROLLOUT_PAUSE = Duration.hours(1);
+
+/**
+ * How long each step of a rolling update waits for the new instance's signal: the time the
+ * instance it replaces may take to drain (its replacement may only launch once it has left) plus
+ * the boot budget, at most CloudFormation's hour (with a warning when that cuts it).
+ */
+export function rolloutPauseTime(scope: Construct, bootBudget: Duration, drainTime: Duration): Duration {
+  const seconds = bootBudget.toSeconds() + drainTime.toSeconds();
+  if (seconds > MAX_ROLLOUT_PAUSE.toSeconds()) {
+    Annotations.of(scope).addWarningV2('@panintelligence/cdk-dashboard:rolloutPauseCapped',
+      `healthCheckGracePeriod (${bootBudget.toHumanString()}) plus drainTime (${drainTime.toHumanString()}) is more than the hour `
+      + 'CloudFormation waits for a rolling update\'s signal: a rollout may fail while an instance drains. Shorten one of them.');
+    return MAX_ROLLOUT_PAUSE;
+  }
+  return Duration.seconds(seconds);
+}
+
+/**
+ * The longest an instance refresh of the whole fleet takes: it launches before it terminates
+ * (MinHealthyPercentage 100), so the new instances boot and warm up (the boot budget, twice at
+ * most), then the old ones drain.
+ */
+export function instanceRefreshTime(bootBudget: Duration, drainTime: Duration): Duration {
+  return Duration.seconds(2 * bootBudget.toSeconds() + drainTime.toSeconds());
 }
 
 /** CloudFormation needs MinInstancesInService below MaxSize to replace anything. */

@@ -14,7 +14,7 @@ export const APP_PORT = 8224;
 
 /** Internal: what the load-balancer tier needs. */
 export interface DashboardLoadBalancerProps extends Pick<ResolvedDashboardProps,
-'certificate' | 'domainName' | 'hostedZone' | 'sslPolicy' | 'healthCheckPath' | 'accessLogs' | 'idleTimeout'> {
+'certificate' | 'domainName' | 'hostedZone' | 'sslPolicy' | 'healthCheckPath' | 'accessLogs' | 'idleTimeout' | 'drainTime'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
 }
@@ -30,10 +30,12 @@ export class DashboardLoadBalancer extends Construct {
   /** The host name users reach the dashboard on (domain name, or the load balancer's DNS name). */
   public readonly publicHost: string;
   private readonly healthCheckPath: string;
+  private readonly drainTime: Duration;
 
   constructor(scope: Construct, id: string, props: DashboardLoadBalancerProps) {
     super(scope, id);
     this.healthCheckPath = props.healthCheckPath;
+    this.drainTime = props.drainTime;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -96,7 +98,8 @@ export class DashboardLoadBalancer extends Construct {
       targets: [targets],
       // The dashboard keeps its session in the instance's memory.
       stickinessCookieDuration: Duration.days(1),
-      deregistrationDelay: Duration.seconds(60),
+      // An instance taken out (scale-in, refresh, rolling update) finishes the reports under way.
+      deregistrationDelay: this.drainTime,
       healthCheck: {
         path: this.healthCheckPath,
         // /pi/version answers 200 once the app is up; other paths (e.g. `/`) may redirect to the login page.

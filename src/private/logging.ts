@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -65,4 +66,30 @@ export function createLogBucket(
       + 'Only the log-delivery service principals write to it, and TLS is enforced.',
   }]);
   return bucket;
+}
+
+/** The helper functions already given a log group (a stack may hold several dashboards). */
+const ADOPTED = new WeakSet<CfnResource>();
+
+/**
+ * Gives aws-cdk-lib's stack-wide helper functions (bucket notifications, auto-delete objects,
+ * and the other custom resource providers built from a bare `AWS::Lambda::Function` at the
+ * stack's root) a log group of `scope` with bounded retention, through their `LoggingConfig`.
+ * Lambda would otherwise create `/aws/lambda/<name>` at the first call, with no retention and
+ * owned by no stack, so it would outlive every removal policy. Call it once the constructs that
+ * bring those helpers exist. Internal.
+ */
+export function adoptHelperFunctionLogs(scope: Construct, retention: logs.RetentionDays): logs.LogGroup[] {
+  const stack = Stack.of(scope);
+  const helpers = stack.node.findAll()
+    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::Lambda::Function')
+    // A lambda.Function's CfnFunction has its own logging; the helpers are bare CfnResources
+    // whose parent is a child of the stack itself.
+    .filter((c) => !(c instanceof lambda.CfnFunction) && c.node.scope?.node.scope === stack && !ADOPTED.has(c));
+  return helpers.map((helper) => {
+    ADOPTED.add(helper);
+    const group = createLogGroup(scope, `HelperLogs${helper.node.scope!.node.id.replace(/[^A-Za-z0-9]/g, '')}`, { retention });
+    helper.addPropertyOverride('LoggingConfig.LogGroup', group.logGroupName);
+    return group;
+  });
 }

@@ -1,6 +1,8 @@
+import { Duration } from 'aws-cdk-lib';
 import { DASHBOARD_DEFAULTS, DEFAULTS } from './defaults';
 import type { FirewallSettings } from './firewall';
 import { RemovalPolicies, removalPoliciesOf } from './removal-policies';
+import type { MaintenanceWindow } from '../maintenance-window';
 import type { PanintelligenceDashboardProps } from '../props';
 
 type Props = PanintelligenceDashboardProps;
@@ -14,11 +16,15 @@ type DefaultedProp = keyof typeof DASHBOARD_DEFAULTS;
  * and `removalPolicy` split into what each kind of resource gets. The tiers, the prop rules and
  * the cost estimate read these, never the props as given.
  */
-export type ResolvedDashboardProps = Omit<Props, DefaultedProp | 'secretsManagerEndpoint' | 'removalPolicy' | 'firewall'>
+export type ResolvedDashboardProps = Omit<Props, DefaultedProp | 'secretsManagerEndpoint' | 'removalPolicy' | 'firewall' | 'drainTime' | 'maintenanceWindow'>
 & { readonly [P in DefaultedProp]: NonNullable<Props[P]> }
 & {
   /** Whether the construct makes a Secrets Manager interface endpoint: by default only in a VPC it creates. */
   readonly secretsManagerEndpoint: boolean;
+  /** The maintenance window, given or the default one. */
+  readonly maintenanceWindow: MaintenanceWindow;
+  /** The drain time: the idle timeout when not given, at most the target group's hour. */
+  readonly drainTime: Duration;
   /** `removalPolicy`, per kind of resource. */
   readonly removal: RemovalPolicies;
   /** The firewall's settings when it is on (`firewall` given and not `enabled: false`); else undefined. */
@@ -38,6 +44,8 @@ export function resolveDashboardProps(props: Props): ResolvedDashboardProps {
     ...rest,
     ...(defaulted as { [P in DefaultedProp]: NonNullable<Props[P]> }),
     secretsManagerEndpoint: props.secretsManagerEndpoint ?? props.vpc === undefined,
+    maintenanceWindow: props.maintenanceWindow ?? DEFAULTS.maintenanceWindow,
+    drainTime: props.drainTime ?? defaultDrainTime(props.idleTimeout ?? DASHBOARD_DEFAULTS.idleTimeout),
     removal: removalPoliciesOf(removalPolicy),
     firewall: firewallSettingsOf(props.firewall),
     given: props,
@@ -56,6 +64,18 @@ function firewallSettingsOf(firewall: Props['firewall']): FirewallSettings | und
     loginPaths: firewall.loginPaths ?? [...DEFAULTS.firewallLoginPaths],
     countedRules: firewall.countedRules ?? [],
   };
+}
+
+/**
+ * The drain time when none is given: the idle timeout, the longest a request may wait for its
+ * answer's first byte (a report), capped at the longest deregistration delay a target group takes.
+ * (An idle timeout that is not whole seconds is refused by its own rule.)
+ */
+export function defaultDrainTime(idleTimeout: Duration): Duration {
+  if (idleTimeout.isUnresolved()) {
+    return idleTimeout;
+  }
+  return Duration.seconds(Math.min(Math.floor(idleTimeout.toSeconds({ integral: false })), DEFAULTS.maxDrainTime.toSeconds()));
 }
 
 /**

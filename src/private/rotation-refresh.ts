@@ -2,7 +2,6 @@ import { Duration } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -10,6 +9,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DEFAULTS } from './defaults';
+import { instanceRefreshTime } from './fleet';
+import { fleetCheckFunction } from './maintenance/maintenance';
+import { WindowSpec } from './maintenance/window';
 import { nagResourceFinding, suppressNag } from './nag';
 import { stackUniqueName } from './names';
 
@@ -19,6 +21,10 @@ export interface RotationRefreshProps {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The instance warm-up of the refresh: the fleet's boot budget. */
   readonly warmup: Duration;
+  /** How long a replaced instance drains: the run's time limit allows for it. */
+  readonly drainTime: Duration;
+  /** The refresh starts only inside this window, which the safety-net check also runs in. */
+  readonly maintenanceWindow: WindowSpec;
   /** The secret the instances read. */
   readonly appSecret: secretsmanager.ISecret;
   /** The master secret: a failed rotation of it is reported too. */
@@ -29,23 +35,21 @@ export interface RotationRefreshProps {
 }
 
 /**
- * Starts an instance refresh of the fleet each time a rotation of the app secret succeeds and
- * waits for its outcome, so every instance restarts with the new credentials while full healthy
- * capacity is kept. A failed rotation of either secret, and a refresh that fails or times out,
- * notify `alarmTopic`. The parts are made in `scope` (the database tier), where their logical
- * ids have always been.
+ * Refreshes the fleet after the app secret rotates, inside the maintenance window only, so every
+ * instance restarts with the current credentials while full healthy capacity is kept. A state
+ * machine runs on each successful rotation of the app secret (CloudTrail's event) and, as a
+ * safety net should that event be lost, at each opening of the window: it waits for the window,
+ * checks whether any instance started before the secret's last change, and only then refreshes.
+ * A failed rotation of either secret, and a run that fails or times out, notify `alarmTopic`.
+ * The parts are made in `scope` (the database tier), where their logical ids have always been.
  */
 export function refreshFleetAfterRotation(scope: Construct, props: RotationRefreshProps): events.Rule {
-  const group = props.autoScalingGroup;
-  const stateMachine = refreshStateMachine(scope, group, props.warmup, props.logRetention);
+  const stateMachine = refreshStateMachine(scope, props);
 
   // Neither a failed rotation (of either secret) nor a refresh that failed, timed out or was
   // stopped may go unnoticed: both events go to the alarm topic.
   const alarmTopic = props.alarmTopic;
   if (alarmTopic) {
-    // EventBridge publishes to an encrypted topic only when the key lets it (a key of this app;
-    // an imported key's policy is its owner's to change).
-    alarmTopic.masterKey?.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     new events.Rule(scope, 'RotationFailedRule', {
       description: 'Notifies the alarm topic when a rotation of a dashboard database secret fails',
       eventPattern: secretsManagerEvent('RotationFailed', [props.masterSecret, props.appSecret]),
@@ -75,27 +79,65 @@ export function refreshFleetAfterRotation(scope: Construct, props: RotationRefre
     });
   }
 
+  // The safety net: at each opening of the window, whatever happened to the rotation's event.
+  new events.Rule(scope, 'WindowCheck', {
+    description: 'Refreshes the dashboard fleet in the maintenance window if an instance predates the app secret\'s last change',
+    schedule: events.Schedule.expression(windowOpeningSchedule(props.maintenanceWindow)),
+    targets: [new eventsTargets.SfnStateMachine(stateMachine, {
+      input: events.RuleTargetInput.fromObject({ trigger: 'maintenance-window' }),
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(1),
+    })],
+  });
   return new events.Rule(scope, 'RotationSucceeded', {
-    description: 'Refreshes the dashboard fleet after its database password rotates',
+    description: 'Refreshes the dashboard fleet, in the maintenance window, after its database password rotates',
     eventPattern: secretsManagerEvent('RotationSucceeded', [props.appSecret]),
     targets: [new eventsTargets.SfnStateMachine(stateMachine, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
   });
 }
 
-/** Start an instance refresh (after any running one), then poll it until it ends; fail unless it succeeded. */
-function refreshStateMachine(
-  scope: Construct, group: autoscaling.AutoScalingGroup, warmup: Duration, logRetention: logs.RetentionDays,
-): sfn.StateMachine {
+/**
+ * Plan (wait for the window), check the fleet against the secret, and only then start an instance
+ * refresh (after any running one) and poll it until it ends; fail unless it succeeded.
+ */
+function refreshStateMachine(scope: Construct, props: RotationRefreshProps): sfn.StateMachine {
+  const group = props.autoScalingGroup;
+  const checker = fleetCheckFunction(scope, 'FleetCheck', {
+    secret: props.appSecret,
+    group,
+    window: props.maintenanceWindow,
+    logRetention: props.logRetention,
+  });
+  const invoke = (id: string, action: string, resultPath: string) => {
+    const task = new sfnTasks.LambdaInvoke(scope, id, {
+      lambdaFunction: checker,
+      payload: sfn.TaskInput.fromObject({ action }),
+      payloadResponseOnly: true,
+      resultPath,
+    });
+    task.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(30), maxAttempts: 5, backoffRate: 2 });
+    return task;
+  };
+
+  // Outside the window, wait for its next opening (the previous credentials stay valid until
+  // the app secret's next rotation, which comes no earlier than that window).
+  const plan = invoke('PlanRefresh', 'plan', '$.plan');
+  const waitForWindow = new sfn.Wait(scope, 'WaitForWindow', { time: sfn.WaitTime.timestampPath('$.plan.waitUntil') });
+  // Refresh only if some instance started before the secret last changed: a deployment may have
+  // replaced them all meanwhile, and the scheduled run usually finds nothing to do.
+  const check = invoke('CheckFleet', 'check', '$.check');
+
   const start = new sfnTasks.CallAwsService(scope, 'StartInstanceRefresh', {
     service: 'autoscaling',
     action: 'startInstanceRefresh',
     parameters: {
       AutoScalingGroupName: group.autoScalingGroupName,
       Preferences: {
-        // Launch before terminating: never fewer healthy instances than before.
+        // Launch before terminating: never fewer healthy instances than before. The instances
+        // replaced then drain for drainTime, which the run's time limit allows for.
         MinHealthyPercentage: 100,
         MaxHealthyPercentage: 200,
-        InstanceWarmup: warmup.toSeconds(),
+        InstanceWarmup: props.warmup.toSeconds(),
       },
     },
     iamResources: [group.autoScalingGroupArn],
@@ -103,13 +145,13 @@ function refreshStateMachine(
     resultSelector: { 'InstanceRefreshId.$': '$.InstanceRefreshId' },
     resultPath: '$.refresh',
   });
-  // A refresh already running (a deployment, an earlier rotation) must finish first.
-  start.addRetry({
-    errors: ['AutoScaling.InstanceRefreshInProgressException'],
-    interval: Duration.minutes(5),
-    maxAttempts: 24,
-    backoffRate: 1,
-  });
+  // A refresh or rollout already running (a deployment, another run) must finish first; then
+  // check again, as it may have replaced every stale instance.
+  const waitForOther = new sfn.Wait(scope, 'WaitForRunningRefresh', { time: sfn.WaitTime.duration(Duration.minutes(5)) });
+  start.addCatch(waitForOther, { errors: ['AutoScaling.InstanceRefreshInProgressException'], resultPath: '$.inProgress' });
+  waitForOther.next(check);
+  // Retriers are scanned in order: the first keeps that error from the catch-all retry below.
+  start.addRetry({ errors: ['AutoScaling.InstanceRefreshInProgressException'], maxAttempts: 0 });
   start.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(30), maxAttempts: 5, backoffRate: 2 });
 
   const wait = new sfn.Wait(scope, 'WaitForRefresh', { time: sfn.WaitTime.duration(Duration.minutes(1)) });
@@ -135,18 +177,21 @@ function refreshStateMachine(
       error: 'InstanceRefreshFailed',
       causePath: "States.Format('The instance refresh ended as {}', $.result.Status)",
     }));
+  const needed = new sfn.Choice(scope, 'RefreshNeeded')
+    .when(sfn.Condition.booleanEquals('$.check.refresh', true), start.next(wait).next(describe).next(outcome))
+    .otherwise(new sfn.Succeed(scope, 'FleetCurrent'));
 
   const logGroup = new logs.LogGroup(scope, 'RefreshOnRotationLogs', {
     // Under /aws/vendedlogs/ Step Functions delivers logs without adding to the account's
     // CloudWatch Logs resource policy, which has a size limit. The stack's id makes the name
     // unique also against a group a deleted stack of the same name left behind.
     logGroupName: `/aws/vendedlogs/states/${stackUniqueName(scope, 'RefreshOnRotationLogs', 120)}`,
-    retention: logRetention,
+    retention: props.logRetention,
     removalPolicy: DEFAULTS.logRemovalPolicy,
   });
   const stateMachine = new sfn.StateMachine(scope, 'RefreshOnRotation', {
-    definitionBody: sfn.DefinitionBody.fromChainable(start.next(wait).next(describe).next(outcome)),
-    timeout: Duration.hours(4),
+    definitionBody: sfn.DefinitionBody.fromChainable(plan.next(waitForWindow).next(check).next(needed)),
+    timeout: refreshRunTimeLimit(props.warmup, props.drainTime),
     tracingEnabled: true,
     logs: {
       destination: logGroup,
@@ -165,8 +210,27 @@ function refreshStateMachine(
       reason: 'An Auto Scaling group ARN contains a generated id; the wildcard stands for that id only, the group name is exact.',
       appliesTo: [nagResourceFinding(scope, group.autoScalingGroupArn)],
     },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: 'The state machine may invoke every version of the fleet-check function only; Lambda grants name them with a :* suffix.',
+      appliesTo: [`${nagResourceFinding(scope, checker.functionArn)}:*`],
+    },
   ], true);
   return stateMachine;
+}
+
+/**
+ * How long a run of the refresh may take: a week of waiting for the window at most, two hours for
+ * a refresh or rollout already under way, then the refresh itself (boot, warm-up and drain), with
+ * an hour to spare.
+ */
+function refreshRunTimeLimit(bootBudget: Duration, drainTime: Duration): Duration {
+  return Duration.days(7).plus(Duration.hours(3)).plus(instanceRefreshTime(bootBudget, drainTime));
+}
+
+/** The EventBridge schedule of the window's opening, every week. */
+function windowOpeningSchedule(window: WindowSpec): string {
+  return `cron(0 ${window.startHour} ? * ${window.day} *)`;
 }
 
 /** The CloudTrail event Secrets Manager sends for a rotation step of one of `secrets`. */

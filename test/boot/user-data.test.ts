@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
@@ -16,6 +17,7 @@ import {
   STACK_ID,
 } from './harness';
 import { renderDashboardUserData, USER_DATA_MAX_BYTES } from '../../src/private/boot';
+import { GZIP_HEADER, helperScript, PACKED_HELPER_ASSET } from '../../src/private/boot/helper-pack';
 
 const baseOptions = {
   fileSystemId: 'fs-1',
@@ -139,5 +141,56 @@ describe('renderDashboardUserData', () => {
 
   test('accepts a custom schema name', () => {
     expect(heredocBody(renderUserDataText({ schemaName: 'pi_repo' }), 'PI_CDK_ENV')).toContain('\nPI_CDK_SCHEMA_NAME=pi_repo\n');
+  });
+});
+
+describe('the same user data from any machine', () => {
+  /** The packed helper as the rendered user data carries it. */
+  const packedBytes = (text: string) => Buffer.from(heredocBody(text, 'PI_BOOT_HELPER').replace(/\n/g, ''), 'base64');
+
+  test('the helper ships packed with a fixed gzip header: no time, no operating system', () => {
+    const packed = fs.readFileSync(PACKED_HELPER_ASSET);
+    expect(packed.subarray(0, 10)).toEqual(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]));
+    expect(GZIP_HEADER).toEqual(packed.subarray(0, 10));
+    // The packed bytes are today's source: a stale asset fails here.
+    const source = fs.readFileSync(path.join(BOOT_SRC_DIR, 'panintelligence-boot.sh'), 'utf-8');
+    expect(zlib.gunzipSync(packed).toString('utf-8')).toBe(helperScript(source));
+  });
+
+  test('rendering compresses nothing: the user data carries the packed bytes as they are', () => {
+    const spies = (['gzipSync', 'deflateSync', 'deflateRawSync', 'gzip', 'deflate', 'deflateRaw'] as const)
+      // The module object itself (the namespace import is read-only); the code under test reads it live.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      .map((name) => jest.spyOn(require('zlib') as typeof zlib, name).mockName(name));
+    try {
+      const bytes = packedBytes(renderUserDataText());
+      expect(spies.filter((spy) => spy.mock.calls.length > 0).map((spy) => spy.getMockName())).toEqual([]);
+      expect(bytes).toEqual(fs.readFileSync(PACKED_HELPER_ASSET));
+      // Whatever zlib the synthesizing machine has, the header says the same: OS 255, time 0.
+      expect(bytes[9]).toBe(0xff);
+      expect(bytes.readUInt32LE(4)).toBe(0);
+    } finally {
+      spies.forEach((spy) => spy.mockRestore());
+    }
+  });
+
+  test('the rendered text is the same under every platform and line-end convention', () => {
+    const original = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    const texts: string[] = [];
+    try {
+      for (const platform of ['linux', 'darwin', 'win32']) {
+        Object.defineProperty(process, 'platform', { ...original, value: platform });
+        jest.isolateModules(() => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const harness = require('./harness') as typeof import('./harness');
+          texts.push(harness.renderUserDataText({ bootBudget: Duration.minutes(10) }));
+        });
+      }
+    } finally {
+      Object.defineProperty(process, 'platform', original);
+    }
+    expect(texts).toHaveLength(3);
+    expect(new Set(texts).size).toBe(1);
+    expect(texts[0]).not.toContain('\r');
   });
 });

@@ -213,6 +213,49 @@ describe('alternating-users rotation of the app secret', () => {
     expect((await provisionAppUser(options({ username: 'pidashboard', password: 'Rotated-password-4' }))).changes).toEqual([]);
     expect((await provisionAppUser(options({ username: 'pidashboard_clone', password: 'Rotated-password-3' }))).changes).toEqual([]);
   });
+
+  test.each([
+    // [the user the app secret names, its password, the other user]
+    ['pidashboard', 'Rotated-password-4', 'pidashboard_clone', 'Rotated-password-3'],
+    ['pidashboard_clone', 'Rotated-password-3', 'pidashboard', 'Rotated-password-4'],
+  ])('provisioning as %s also takes a hand-made grant from the other user, and leaves its password alone', async (current, password, other, otherPassword) => {
+    await admin.query(`GRANT SELECT ON mysql.* TO ${quoteString(other)}@'%'`);
+    await admin.query(`GRANT PROCESS ON *.* TO ${quoteString(other)}@'%'`);
+    expect(await grantsOf(other)).not.toEqual(expectedGrants('dashboard', other).sort());
+    const [[hashBefore]] = await admin.query({ sql: 'SELECT authentication_string FROM mysql.user WHERE User = ?', values: [other], rowsAsArray: true }) as any;
+
+    const result = await provisionAppUser(options({ username: current, password }));
+    expect(result.changes).toEqual([`set the privileges of ${other} to dashboard.* only`]);
+    expect(await grantsOf(other)).toEqual(expectedGrants('dashboard', other).sort());
+    expect(await grantsOf(current)).toEqual(expectedGrants('dashboard', current).sort());
+    const [[hashAfter]] = await admin.query({ sql: 'SELECT authentication_string FROM mysql.user WHERE User = ?', values: [other], rowsAsArray: true }) as any;
+    expect(hashAfter).toEqual(hashBefore);
+    expect(await canLogIn(other, otherPassword)).toBe(true);
+    expect(await canLogIn(current, password)).toBe(true);
+  });
+
+  test('the next rotation therefore carries no stray privilege back into use', async () => {
+    // A privilege granted by hand to the user that is not current, then a stack update's provisioning.
+    await admin.query("GRANT SELECT ON mysql.* TO 'pidashboard_clone'@'%'");
+    await provisionAppUser(options({ username: 'pidashboard', password: 'Rotated-password-4' }));
+    // The rotation copies the current user's grants to the other one and makes it current.
+    const next = await rotate({ username: 'pidashboard', password: 'Rotated-password-4' }, 'Rotated-password-5');
+    expect(next.username).toBe('pidashboard_clone');
+    expect(await grantsOf('pidashboard_clone')).toEqual(expectedGrants('dashboard', 'pidashboard_clone').sort());
+    const app = await server.connect(next.username, next.password);
+    try {
+      await expect(app.query('SELECT User FROM mysql.user')).rejects.toThrow(/denied/);
+      await app.query('SELECT COUNT(*) FROM dashboard.t');
+    } finally {
+      await app.end();
+    }
+  });
+
+  test('before the first rotation there is no other user, and nothing is made for it', async () => {
+    const result = await provisionAppUser(options({ username: 'fresh_app', password: 'Fresh-password-1' }));
+    expect(result.changes).toEqual(['created user fresh_app', 'set the privileges of fresh_app to dashboard.* only']);
+    expect(await users()).not.toContain('fresh_app_clone');
+  });
 });
 
 describe('the custom resource handler', () => {

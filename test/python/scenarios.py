@@ -77,6 +77,7 @@ def customised(stack):
         secret_rotation=Duration.days(14),
         master_secret_rotation=Duration.days(60),
         idle_timeout=Duration.minutes(15),
+        drain_time=Duration.minutes(12),
         sync_concurrency=8,
         removal_policy=RemovalPolicy.DESTROY,
         sync_function_runtime=lambda_.Runtime.NODEJS_24_X,
@@ -96,7 +97,23 @@ def customised(stack):
     )
 
 
-SCENARIOS = {"default": default, "own-vpc": own_vpc, "customised": customised}
+def no_nat(stack):
+    return dict(
+        machine_image=machine_image(),
+        domain_name="bi.example.com",
+        hosted_zone=hosted_zone(stack),
+        vpc=ec2.Vpc(stack, "NoNat", max_azs=2, nat_gateways=0, subnet_configuration=[
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+            ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+        ]),
+        fleet_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+        secrets_manager_endpoint_security_group=ec2.SecurityGroup.from_security_group_id(
+            stack, "Endpoint", "sg-0123456789abcdef0"),
+        alarm_topic=sns.Topic.from_topic_arn(stack, "Ops", "arn:aws:sns:eu-west-2:123456789012:ops-alarms"),
+    )
+
+
+SCENARIOS = {"default": default, "own-vpc": own_vpc, "customised": customised, "no-nat": no_nat}
 
 
 def stack_in(app=None, region="eu-west-2"):

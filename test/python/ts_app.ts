@@ -70,6 +70,7 @@ const SCENARIOS: { [name: string]: Scenario } = {
       secretRotation: Duration.days(14),
       masterSecretRotation: Duration.days(60),
       idleTimeout: Duration.minutes(15),
+      drainTime: Duration.minutes(12),
       syncConcurrency: 8,
       removalPolicy: RemovalPolicy.DESTROY,
       syncFunctionRuntime: lambda.Runtime.NODEJS_24_X,
@@ -88,6 +89,22 @@ const SCENARIOS: { [name: string]: Scenario } = {
       },
     };
   },
+  'no-nat': (stack) => ({
+    machineImage: machineImage(),
+    domainName: 'bi.example.com',
+    hostedZone: hostedZone(stack),
+    vpc: new ec2.Vpc(stack, 'NoNat', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    }),
+    fleetSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    secretsManagerEndpointSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Endpoint', 'sg-0123456789abcdef0'),
+    alarmTopic: sns.Topic.fromTopicArn(stack, 'Ops', 'arn:aws:sns:eu-west-2:123456789012:ops-alarms'),
+  }),
 };
 
 // Every scenario in one process (ts-node's start-up is the slow part): { name: template }.

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import { Aws, Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { PACKED_HELPER_ASSET } from './helper-pack';
 import { InternalError, ValidationError } from '../validation';
 
 /** Where the user data installs the boot helper on the instance. */
@@ -95,7 +95,7 @@ export function renderDashboardUserData(options: DashboardBootOptions): ec2.User
     throw new ValidationError('renderDashboardUserData', [`schemaName must be letters, digits and underscores; got ${JSON.stringify(schemaName)}`]);
   }
 
-  const helper = packHelper(withoutCommentLines(readBootFile('panintelligence-boot.sh')));
+  const helper = packedHelperLines();
 
   const firstBoot = readBootFile('user-data.sh').split('\n');
   const marker = firstBoot.indexOf(RENDERED_FILES_MARKER);
@@ -116,7 +116,8 @@ export function renderDashboardUserData(options: DashboardBootOptions): ec2.User
     CONFIG_DELIMITER,
     `chmod 0600 ${BOOT_CONFIG_PATH}`,
     '# The boot helper: boot/panintelligence-boot.sh of @panintelligence/cdk-dashboard without',
-    '# its comment lines, gzipped and base64-encoded to stay within the 16 KB user data limit.',
+    '# its comment lines, gzipped (when the library was built) and base64-encoded to stay within',
+    '# the 16 KB user data limit.',
     `base64 -d <<'${HELPER_DELIMITER}' | gunzip >${BOOT_HELPER_PATH}`,
     helper,
     HELPER_DELIMITER,
@@ -140,26 +141,24 @@ function bootBudgetSeconds(budget: Duration): number {
   return seconds;
 }
 
-/** gzip (deterministic: no name, no time) then base64 in 76-column lines. */
-function packHelper(script: string): string {
-  const packed = zlib.gzipSync(Buffer.from(script.trimEnd() + '\n', 'utf-8'), { level: 9 }).toString('base64');
-  return packed.match(/.{1,76}/g)!.join('\n');
+/**
+ * The helper packed when the library was built, base64 in 76-column lines. Nothing is compressed
+ * here: the user data is a function of the library version and the props only.
+ */
+function packedHelperLines(): string {
+  let packed: Buffer;
+  try {
+    packed = fs.readFileSync(PACKED_HELPER_ASSET);
+  } catch (e) {
+    throw new InternalError(`the packed boot helper ${PACKED_HELPER_ASSET} is missing (built by \`npx projen bundle\`): ${(e as Error).message}`);
+  }
+  return packed.toString('base64').match(/.{1,76}/g)!.join('\n');
 }
 
 function readBootFile(name: string): string {
-  // Beside this module in src/private/boot/ (tests) and lib/private/boot/ (the package; copied by the build).
-  return fs.readFileSync(path.join(__dirname, name), 'utf-8');
-}
-
-/**
- * Drops whole-line comments except the shebang. Safe for the helper because none of its
- * heredocs holds a line whose meaning depends on a leading '#' (Python and unit-file comments).
- */
-function withoutCommentLines(script: string): string {
-  return script
-    .split('\n')
-    .filter((line, index) => index === 0 || !/^\s*#/.test(line))
-    .join('\n');
+  // Beside this module in src/private/boot/ (tests) and lib/private/boot/ (the package; copied by
+  // the build). Unix line ends whatever the checkout did to them.
+  return fs.readFileSync(path.join(__dirname, name), 'utf-8').replace(/\r\n/g, '\n');
 }
 
 /** A value is written as one `KEY=value` line of a quoted heredoc: it must be one line. */

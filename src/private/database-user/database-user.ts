@@ -3,10 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { vpcFunctionRole } from '../function-role';
 import { handlerAsset, handlerResource } from '../handler-resource';
 import { createLogGroup } from '../logging';
+import { APP_PRIVILEGES } from './sql';
 
 /** The bundled provisioning handler, provision.lambda.ts. */
 const PROVISION_HANDLER_ASSET = handlerAsset(__dirname, 'provision');
@@ -18,7 +19,7 @@ export interface AppUserProps {
   /** The function's security group, already allowed to MariaDB and Secrets Manager. */
   readonly securityGroup: ec2.ISecurityGroup;
   /** What must exist before the function runs: its network path (egress and ingress rules, the endpoint). */
-  readonly networkPath: Construct[];
+  readonly networkPath: IDependable[];
   /** The master secret, which the function logs in with. */
   readonly masterSecret: secretsmanager.ISecret;
   /** The app secret, whose user the function creates. */
@@ -57,6 +58,9 @@ export function provisionAppUser(scope: Construct, props: AppUserProps): CustomR
       MasterSecretArn: props.masterSecret.secretArn,
       AppSecretArn: props.appSecret.secretArn,
       SchemaName: props.schemaName,
+      // The privileges the handler grants: a library version that changes them re-runs the
+      // provisioning on the stack's update, for both users of the alternating rotation.
+      Privileges: [...APP_PRIVILEGES],
     },
     providerReasons: {
       basicExecutionRole: 'aws-cdk-lib\'s custom resource provider function only relays one request per deployment and logs with the basic Lambda policy.',

@@ -4,7 +4,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as mysql from 'mysql2/promise';
 import {
-  account, APP_PRIVILEGES, checkSchemaName, checkUsername, createSchemaStatement, expectedGrants,
+  account, alternateUser, APP_PRIVILEGES, checkSchemaName, checkUsername, createSchemaStatement, expectedGrants,
   quoteIdentifier, withoutPassword,
 } from './sql';
 
@@ -33,7 +33,10 @@ export interface ProvisionResult {
   readonly changes: string[];
 }
 
-/** Brings the schema, the app user, its password and its grants in line with `options`. */
+/**
+ * Brings the schema, the app user, its password and its grants in line with `options`, and the
+ * grants (not the password) of the other user of the alternating rotation when it exists.
+ */
 export async function provisionAppUser(options: ProvisionOptions): Promise<ProvisionResult> {
   const username = checkUsername(options.username, 'the app secret\'s username');
   const schema = checkSchemaName(options.schema, 'SchemaName');
@@ -78,13 +81,24 @@ export async function provisionAppUser(options: ProvisionOptions): Promise<Provi
       }
     }
 
-    const grants = (await rows(`SHOW GRANTS FOR ${user}`)).map((row) => withoutPassword(String(row[0]))).sort();
-    const expected = expectedGrants(schema, username).sort();
-    if (JSON.stringify(grants) !== JSON.stringify(expected)) {
-      // Start from nothing, so a privilege granted by hand elsewhere does not survive.
-      await connection.query(`REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${user}`);
-      await connection.query(`GRANT ${APP_PRIVILEGES.join(', ')} ON ${quoteIdentifier(schema)}.* TO ${user}`);
-      changes.push(`set the privileges of ${username} to ${schema}.* only`);
+    /** Gives `name` exactly the app's privileges on the schema, starting from nothing when they differ. */
+    const normaliseGrants = async (name: string) => {
+      const who = account(name);
+      const grants = (await rows(`SHOW GRANTS FOR ${who}`)).map((row) => withoutPassword(String(row[0]))).sort();
+      if (JSON.stringify(grants) !== JSON.stringify(expectedGrants(schema, name).sort())) {
+        // Start from nothing, so a privilege granted by hand elsewhere does not survive.
+        await connection.query(`REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${who}`);
+        await connection.query(`GRANT ${APP_PRIVILEGES.join(', ')} ON ${quoteIdentifier(schema)}.* TO ${who}`);
+        changes.push(`set the privileges of ${name} to ${schema}.* only`);
+      }
+    };
+    await normaliseGrants(username);
+    // The other user of the alternating rotation, once the rotation has made it: the next rotation
+    // copies the current user's grants to it but takes none away, so it is brought in line too.
+    // Its password is the rotation's, and is left alone.
+    const alternate = alternateUser(username);
+    if ((await rows("SELECT 1 FROM mysql.user WHERE User = ? AND Host = '%'", [alternate])).length > 0) {
+      await normaliseGrants(alternate);
     }
   } finally {
     await connection.end();
@@ -120,6 +134,8 @@ export interface ProvisionEvent {
     readonly MasterSecretArn: string;
     readonly AppSecretArn: string;
     readonly SchemaName: string;
+    /** Not read (the handler grants its own list): it changes with the list, so CloudFormation calls again. */
+    readonly Privileges?: string[];
   };
 }
 

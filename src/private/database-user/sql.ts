@@ -39,6 +39,17 @@ export function checkSchemaName(name: unknown, what = 'schema'): string {
   return name;
 }
 
+/** The suffix AWS's alternating-users rotation adds to (and takes from) the user name. */
+export const CLONE_SUFFIX = '_clone';
+
+/**
+ * The other user of the alternating-users rotation: `<name>_clone` for `<name>`, and back. The
+ * rotation switches the app secret between the two, copying the current user's grants each time.
+ */
+export function alternateUser(username: string): string {
+  return username.endsWith(CLONE_SUFFIX) ? username.slice(0, -CLONE_SUFFIX.length) : `${username}${CLONE_SUFFIX}`;
+}
+
 /** A quoted identifier: backticks, with any backtick inside doubled (a second line of defence). */
 export function quoteIdentifier(name: string): string {
   if (name.includes('\0')) {

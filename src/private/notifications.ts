@@ -1,0 +1,104 @@
+import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+/** Warning ids, to acknowledge with `Annotations.of(dashboard).acknowledgeWarning(id)`. */
+export const IMPORTED_TOPIC_WARNING = '@panintelligence/cdk-dashboard:alarmTopicPolicy';
+export const IMPORTED_KEY_WARNING = '@panintelligence/cdk-dashboard:alarmTopicKey';
+
+/** The services that publish to the alarm topic, by the service principal the topic's policy names. */
+const TOPIC_PUBLISHERS = [
+  // CloudWatch alarms.
+  'cloudwatch.amazonaws.com',
+  // EventBridge: failed rotations and refreshes.
+  'events.amazonaws.com',
+  // AWS Backup: failed and expired backup jobs, finished restores.
+  'backup.amazonaws.com',
+];
+
+/** Scaling notifications are sent as the Auto Scaling service-linked role of the account. */
+function autoScalingRoleArn(account: string): string {
+  return `arn:${Aws.PARTITION}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+}
+
+const KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*'];
+
+/** What a service needs on the topic: publish, for this account's resources only. */
+function topicStatement(topic: sns.ITopic, services: string[], account: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    principals: services.map((service) => new iam.ServicePrincipal(service)),
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: { StringEquals: { 'aws:SourceAccount': account } },
+  });
+}
+
+/**
+ * What publishers need on the topic's key: SNS encrypts each message with a data key made under
+ * the publisher's identity. For this account; and, given its ARN, for that topic only (SNS's
+ * encryption context). The key of a topic of this app cannot name the topic, which names the key.
+ */
+function keyStatements(services: string[], account: string, topicArn?: string): iam.PolicyStatement[] {
+  const forTopic = topicArn ? { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } : {};
+  return [
+    new iam.PolicyStatement({
+      principals: services.map((service) => new iam.ServicePrincipal(service)),
+      actions: KEY_ACTIONS,
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': account, ...forTopic } },
+    }),
+    new iam.PolicyStatement({
+      // The role may not exist yet (Auto Scaling makes it with the account's first group), and a key
+      // policy naming a missing role is refused: the role is matched by its ARN instead.
+      principals: [new iam.AnyPrincipal()],
+      actions: KEY_ACTIONS,
+      resources: ['*'],
+      conditions: { ArnEquals: { 'aws:PrincipalArn': autoScalingRoleArn(account) }, ...(topicArn ? { StringEquals: forTopic } : {}) },
+    }),
+  ];
+}
+
+/**
+ * Lets every service that notifies `topic` deliver: CloudWatch alarms, EventBridge rules, AWS
+ * Backup and Auto Scaling. EventBridge and AWS Backup are granted on a topic of this app, and on
+ * its key, by aws-cdk-lib as their rule and vault are made; CloudWatch and Auto Scaling are
+ * granted here. For an imported topic or key, which the construct cannot change, synth warns with
+ * every statement its owner must add.
+ */
+export function allowAlarmTopicPublishers(scope: Construct, topic: sns.ITopic): void {
+  const stack = Stack.of(scope);
+  const account = stack.account;
+
+  // Once a topic of this app has a policy, it no longer has SNS's default one, under which
+  // CloudWatch alarms of the account could publish.
+  const ownTopic = topic.addToResourcePolicy(topicStatement(topic, ['cloudwatch.amazonaws.com'], account)).statementAdded;
+  if (!ownTopic) {
+    Annotations.of(scope).addWarningV2(IMPORTED_TOPIC_WARNING,
+      `alarmTopic ${describe(stack, topic.topicArn)} is imported, so its access policy cannot be changed here: add this statement to it, `
+      + 'or CloudWatch alarms, EventBridge rules and AWS Backup cannot publish to it: '
+      + render(stack, topicStatement(topic, TOPIC_PUBLISHERS, account)));
+  }
+
+  // An imported topic does not say how it is encrypted; a topic of this app does.
+  const key = topic.masterKey;
+  const keyAdded = key
+    ? keyStatements(['cloudwatch.amazonaws.com'], account).every((statement) => key.addToResourcePolicy(statement).statementAdded)
+    : ownTopic;
+  if (!keyAdded) {
+    Annotations.of(scope).addWarningV2(IMPORTED_KEY_WARNING,
+      `${key ? `the key of alarmTopic (${describe(stack, key.keyArn)}) is imported` : `alarmTopic ${describe(stack, topic.topicArn)} is imported`}: `
+      + 'if the topic is encrypted with a customer managed key, add these statements to the key\'s policy, or no notification is delivered: '
+      + keyStatements(TOPIC_PUBLISHERS, account, topic.topicArn).map((statement) => render(stack, statement)).join(' '));
+  }
+}
+
+/** A value for a message: the value itself, or a placeholder when it is a token. */
+function describe(stack: Stack, value: string): string {
+  return Token.isUnresolved(value) ? JSON.stringify(stack.resolve(value)) : value;
+}
+
+/** A statement as JSON, tokens resolved to the CloudFormation they stand for. */
+function render(stack: Stack, statement: iam.PolicyStatement): string {
+  return JSON.stringify(stack.resolve(statement.toStatementJson()));
+}
