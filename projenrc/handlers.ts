@@ -21,6 +21,8 @@ export const HANDLER_ROOMS: ReadonlyArray<HandlerRoom> = [
 export const LOOSE_HANDLERS: readonly string[] = [
   // Empties the file system's backup vault when the stack is deleted with RemovalPolicy.DESTROY.
   'src/private/backup-vault-cleanup.lambda.ts',
+  // Backs up the database and the file system before a new machine image replaces the instances.
+  'src/private/pre-upgrade-backup.lambda.ts',
 ];
 
 /** The construct-side module of a room: named after its folder. */
