@@ -20,13 +20,15 @@ import { DashboardDatabase, DATABASE_PORT, SCHEMA_NAME } from './private/databas
 import { DEFAULTS } from './private/defaults';
 import { DashboardFileSystem } from './private/file-system';
 import { DashboardFleet } from './private/fleet';
-import { DashboardLoadBalancer } from './private/load-balancer';
+import { DashboardLoadBalancer, DEREGISTRATION_DELAY } from './private/load-balancer';
 import { createLogBucket, logBucketRetention } from './private/logging';
 import { DashboardNetwork } from './private/network';
+import { PreUpgradeBackup } from './private/pre-upgrade-backup';
 import { rememberResolvedProps, resolveDashboardProps, ResolvedDashboardProps } from './private/resolved-props';
 import { refreshFleetAfterRotation } from './private/rotation-refresh';
 import { known, ownerOf, validate } from './private/validation';
 import { PanintelligenceDashboardProps } from './props';
+import { UpgradeMode } from './upgrade';
 
 /**
  * The Panintelligence BI dashboard on AWS: an internet-facing Application Load Balancer with
@@ -153,6 +155,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       ...resolved,
       vpc: this.vpc,
       vpcSubnets: network.fleetSubnets,
+      drainTime: DEREGISTRATION_DELAY,
       userData: (signal) => renderDashboardUserData({
         fileSystemId: this.fileSystem.fileSystemId,
         databaseSecretArn: this.databaseSecret.secretArn,
@@ -160,6 +163,9 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
         publicHost: entry.publicHost,
         schemaName: SCHEMA_NAME,
         signal,
+        waitForOldVersion: resolved.upgradeMode === UpgradeMode.EXCLUSIVE,
+        // A restored database is a new instance: the instances are replaced to connect to it.
+        databaseInstanceId: this.database.instanceIdentifier,
       }),
     });
     this.autoScalingGroup = fleet.autoScalingGroup;
@@ -211,6 +217,23 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       notificationTopic: alarmTopic,
       logRetention,
     });
+
+    if (resolved.preUpgradeBackup) {
+      const preUpgradeBackup = new PreUpgradeBackup(this, 'PreUpgradeBackup', {
+        vpc: this.vpc,
+        vpcSubnets: network.fleetSubnets,
+        vault: this.fileSystemBackup.vault,
+        backupRole: this.fileSystemBackup.role,
+        database: this.database,
+        fileSystem: this.fileSystem,
+        imageId: resolved.machineImage.getImage(this).imageId,
+        retention: resolved.preUpgradeBackupRetention,
+        logRetention,
+        alarmTopic,
+      });
+      // No instance is replaced before the recovery points of a new version are complete.
+      this.autoScalingGroup.node.addDependency(preUpgradeBackup.resource);
+    }
 
     if (removal.logs) {
       // Also the log groups that aws-cdk-lib makes beneath this construct.

@@ -5,3 +5,4 @@ export * from './monitoring';
 export * from './backup';
 export * from './access-logs';
 export * from './cost';
+export * from './upgrade';

@@ -39,6 +39,10 @@ describe('teardown that matches removalPolicy', () => {
       'AWS::Logs::LogGroup Retain',
       'AWS::Logs::LogGroup Retain',
       'AWS::Logs::LogGroup Retain',
+      // The pre-upgrade backup's: functions, provider framework, waiter state machine.
+      'AWS::Logs::LogGroup Retain',
+      'AWS::Logs::LogGroup Retain',
+      'AWS::Logs::LogGroup Retain',
       'AWS::RDS::DBInstance Snapshot',
       'AWS::S3::Bucket Retain',
       'AWS::S3::Bucket Retain',
@@ -50,6 +54,9 @@ describe('teardown that matches removalPolicy', () => {
     expect(kept(template)).toEqual([
       'AWS::Backup::BackupVault Retain',
       'AWS::EFS::FileSystem Retain',
+      'AWS::Logs::LogGroup Retain',
+      'AWS::Logs::LogGroup Retain',
+      'AWS::Logs::LogGroup Retain',
       'AWS::Logs::LogGroup Retain',
       'AWS::Logs::LogGroup Retain',
       'AWS::Logs::LogGroup Retain',
@@ -121,6 +128,7 @@ describe('physical names', () => {
       expect.stringMatching(/^DashboardBackupVault[0-9A-F]{8}\.BackupVaultName$/),
       // Step Functions logs under /aws/vendedlogs/, which needs a name.
       expect.stringMatching(/^DashboardDatabaseRefreshOnRotationLogs[0-9A-F]{8}\.LogGroupName$/),
+      expect.stringMatching(/^DashboardPreUpgradeBackupWaiterLogs[0-9A-F]{8}\.LogGroupName$/),
     ]);
     for (const [, value] of names) {
       expect((value as any)['Fn::Join'][1][1]).toEqual({
@@ -135,8 +143,8 @@ describe('physical names', () => {
     new PanintelligenceDashboard(stack, 'Sales', props);
     new PanintelligenceDashboard(stack, 'Finance', { ...props, domainName: 'finance.example.com' });
     const names = physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value));
-    expect(names).toHaveLength(6);
-    expect(new Set(names).size).toBe(6);
+    expect(names).toHaveLength(8);
+    expect(new Set(names).size).toBe(8);
   });
 
   test('the same dashboard in two stacks of one account has different names', () => {
@@ -147,7 +155,7 @@ describe('physical names', () => {
       return stack;
     });
     const names = stacks.flatMap((stack) => physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value)));
-    expect(names).toHaveLength(6);
-    expect(new Set(names).size).toBe(6);
+    expect(names).toHaveLength(8);
+    expect(new Set(names).size).toBe(8);
   });
 });

@@ -12,6 +12,9 @@ import type { ResolvedDashboardProps } from './resolved-props';
 /** The dashboard's HTTP port on each instance. */
 export const APP_PORT = 8224;
 
+/** How long an instance leaving the target group may finish the requests it is serving. */
+export const DEREGISTRATION_DELAY = Duration.seconds(60);
+
 /** Internal: what the load-balancer tier needs. */
 export interface DashboardLoadBalancerProps extends Pick<ResolvedDashboardProps,
 'certificate' | 'domainName' | 'hostedZone' | 'sslPolicy' | 'healthCheckPath' | 'accessLogs' | 'idleTimeout'> {
@@ -96,7 +99,7 @@ export class DashboardLoadBalancer extends Construct {
       targets: [targets],
       // The dashboard keeps its session in the instance's memory.
       stickinessCookieDuration: Duration.days(1),
-      deregistrationDelay: Duration.seconds(60),
+      deregistrationDelay: DEREGISTRATION_DELAY,
       healthCheck: {
         path: this.healthCheckPath,
         // /pi/version answers 200 once the app is up; other paths (e.g. `/`) may redirect to the login page.

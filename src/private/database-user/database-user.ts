@@ -25,6 +25,8 @@ export interface AppUserProps {
   /** The app secret, whose user the function creates. */
   readonly appSecret: secretsmanager.ISecret;
   readonly schemaName: string;
+  /** Identifier of the database instance: a new one (a restore) runs the provisioning again. */
+  readonly databaseInstanceId: string;
   readonly logRetention: logs.RetentionDays;
 }
 
@@ -58,6 +60,7 @@ export function provisionAppUser(scope: Construct, props: AppUserProps): CustomR
       MasterSecretArn: props.masterSecret.secretArn,
       AppSecretArn: props.appSecret.secretArn,
       SchemaName: props.schemaName,
+      DatabaseInstance: props.databaseInstanceId,
     },
     providerReasons: {
       basicExecutionRole: 'aws-cdk-lib\'s custom resource provider function only relays one request per deployment and logs with the basic Lambda policy.',
