@@ -10,7 +10,7 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DOMAIN_NAME, expectDashboardAnswers, hostedZone, licence, machineImage } from './integ-settings';
-import { PanintelligenceDashboard } from '../src';
+import { PanintelligenceDashboard, UpgradeMode } from '../src';
 
 const app = new App();
 const stack = new Stack(app, 'PanintelligenceDashboardIntegCustomised', {
@@ -49,6 +49,8 @@ const dashboard = new PanintelligenceDashboard(stack, 'Dashboard', {
   databaseBackupRetention: Duration.days(1),
   secretRotation: Duration.days(7),
   removalPolicy: RemovalPolicy.DESTROY,
+  upgradeMode: UpgradeMode.EXCLUSIVE,
+  preUpgradeBackupRetention: Duration.days(7),
 });
 
 const integ = new IntegTest(app, 'CustomisedConfiguration', {

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { PanintelligenceDashboard, PanintelligenceDashboardProps } from '../src';
+import { PanintelligenceDashboard, PanintelligenceDashboardProps, UpgradeMode } from '../src';
 import { baseProps } from './util';
 
 export type Scenario = (stack: Stack) => PanintelligenceDashboardProps;
@@ -48,6 +48,9 @@ export const customised: Scenario = (stack) => {
     secretRotation: Duration.days(14),
     removalPolicy: RemovalPolicy.DESTROY,
     healthCheckPath: '/',
+    upgradeMode: UpgradeMode.EXCLUSIVE,
+    preUpgradeBackupRetention: Duration.days(14),
+    databaseSnapshotIdentifier: 'arn:aws:rds:eu-west-2:123456789012:snapshot:awsbackup:job-be59cf2a-2343-4402-bd8b-226993d23453',
   };
 };
 
