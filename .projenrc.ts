@@ -68,6 +68,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'mysql2@^3',
     '@aws-sdk/client-backup@^3',
     '@aws-sdk/client-ec2@^3',
+    '@aws-sdk/client-cloudformation@^3',
     '@types/aws-lambda',
     's3rver@3.7.1',
     'cdk-nag@3.0.2',

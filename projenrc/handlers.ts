@@ -19,6 +19,8 @@ export const HANDLER_ROOMS: ReadonlyArray<HandlerRoom> = [
   { dir: 'src/private/maintenance', entry: 'fleet-check.lambda.ts' },
   // Empties the file system's backup vault when the stack is deleted with RemovalPolicy.DESTROY.
   { dir: 'src/private/backup-vault-cleanup', entry: 'cleanup.lambda.ts' },
+  // Backs up the database and the file system before a new machine image replaces the instances.
+  { dir: 'src/private/pre-upgrade-backup', entry: 'pre-upgrade-backup.lambda.ts' },
 ];
 
 /** The construct-side module of a room: named after its folder. */

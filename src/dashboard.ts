@@ -27,10 +27,12 @@ import { adoptHelperFunctionLogs, createLogBucket, logBucketRetention } from './
 import { windowSpec } from './private/maintenance/maintenance';
 import { DashboardNetwork } from './private/network';
 import { allowAlarmTopicPublishers } from './private/notifications';
+import { PreUpgradeBackup } from './private/pre-upgrade-backup/pre-upgrade-backup';
 import { rememberResolvedProps, resolveDashboardProps, ResolvedDashboardProps } from './private/resolved-props';
 import { refreshFleetAfterRotation } from './private/rotation-refresh';
 import { known, ownerOf, validate } from './private/validation';
 import { PanintelligenceDashboardProps } from './props';
+import { UpgradeMode } from './upgrade';
 
 /**
  * The Panintelligence BI dashboard on AWS: an internet-facing Application Load Balancer with
@@ -185,6 +187,9 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
         publicHost: entry.publicHost,
         schemaName: SCHEMA_NAME,
         signal,
+        waitForOldVersion: resolved.upgradeMode === UpgradeMode.EXCLUSIVE,
+        // A restored database is a new instance: the instances are replaced to connect to it.
+        databaseInstanceId: this.database.instanceIdentifier,
       }),
     });
     this.autoScalingGroup = fleet.autoScalingGroup;
@@ -247,6 +252,23 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     // aws-cdk-lib's helper functions (bucket notifications, auto-delete objects) log to groups of
     // this construct too, so they follow logRetention and removalPolicy like the others.
     adoptHelperFunctionLogs(this, logRetention);
+
+    if (resolved.preUpgradeBackup) {
+      const preUpgradeBackup = new PreUpgradeBackup(this, 'PreUpgradeBackup', {
+        vpc: this.vpc,
+        vpcSubnets: network.fleetSubnets,
+        vault: this.fileSystemBackup.vault,
+        backupRole: this.fileSystemBackup.role,
+        database: this.database,
+        fileSystem: this.fileSystem,
+        imageId: resolved.machineImage.getImage(this).imageId,
+        retention: resolved.preUpgradeBackupRetention,
+        logRetention,
+        alarmTopic,
+      });
+      // No instance is replaced before the recovery points of a new version are complete.
+      this.autoScalingGroup.node.addDependency(preUpgradeBackup.resource);
+    }
 
     if (removal.logs) {
       // Also the log groups that aws-cdk-lib makes beneath this construct.

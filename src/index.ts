@@ -6,3 +6,4 @@ export * from './backup';
 export * from './access-logs';
 export * from './cost';
 export * from './maintenance-window';
+export * from './upgrade';

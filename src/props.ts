@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { MaintenanceWindow } from './maintenance-window';
 import type { DashboardAlarmOptions } from './monitoring-props';
+import type { UpgradeMode } from './upgrade';
 
 /**
  * Properties of a {@link PanintelligenceDashboard}.
@@ -335,6 +336,51 @@ export interface PanintelligenceDashboardProps {
    * @default Duration.days(35)
    */
   readonly fileSystemBackupRetention?: Duration;
+
+  /**
+   * Whether a stack update that changes `machineImage` (a new dashboard version) first backs up
+   * the database and the file system with AWS Backup, into the construct's backup vault, and
+   * waits for both recovery points before any instance is replaced. A backup job that fails, is
+   * aborted or is not done within 45 minutes fails the update, and CloudFormation rolls it back
+   * with no instance replaced (and tells `alarmTopic`). Nothing is backed up when the stack is
+   * created or deleted, when an update leaves the image as it was (a new instance type, say), or
+   * while CloudFormation rolls an update back.
+   *
+   * @default true
+   */
+  readonly preUpgradeBackup?: boolean;
+
+  /**
+   * How long the recovery points of a pre-upgrade backup are kept: a whole number of days,
+   * 1 to 36500. Each point is tagged with the stack and the previous and new image ids.
+   *
+   * @default Duration.days(35)
+   */
+  readonly preUpgradeBackupRetention?: Duration;
+
+  /**
+   * How a new `machineImage` (or any other change of the launch template) replaces the
+   * instances: `ROLLING`, one at a time with no downtime while the old and new versions run side
+   * by side for a few minutes, or `EXCLUSIVE`, all at once, each new instance starting the
+   * dashboard only when no instance of the old version is left, at the cost of a few minutes of
+   * downtime. Both roll back when a new instance does not report a healthy dashboard.
+   *
+   * @default UpgradeMode.ROLLING
+   */
+  readonly upgradeMode?: UpgradeMode;
+
+  /**
+   * An RDS DB snapshot to create the database from: its ARN or its name, for example the
+   * recovery point of a pre-upgrade backup (`arn:aws:rds:<region>:<account>:snapshot:awsbackup:job-…`).
+   * Setting it, or changing it, replaces the database instance with one restored from the
+   * snapshot, with the master password of the current master secret; the app's database user
+   * is then brought in line with the app secret again, and the instances are replaced so they
+   * connect to the restored database. Once set, keep it in every later deployment: leaving it
+   * out again makes CloudFormation replace the database with an empty one.
+   *
+   * @default - a new, empty database
+   */
+  readonly databaseSnapshotIdentifier?: string;
 
   /**
    * Whether the load balancer writes access logs to S3 (to `accessLogsBucket`, or to the log

@@ -205,7 +205,11 @@ describe('removalPolicy DESTROY: the vault is emptied, then deleted', () => {
       {
         Action: 'backup:DeleteRecoveryPoint',
         Effect: 'Allow',
-        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':backup:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':recovery-point:*']] },
+        Resource: [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':backup:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':recovery-point:*']] },
+          // A recovery point of an RDS database is an RDS snapshot named by AWS Backup.
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':rds:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':snapshot:awsbackup:*']] },
+        ],
       },
       { Action: ['backup:ListBackupJobs', 'backup:StopBackupJob'], Effect: 'Allow', Resource: '*' },
     ]);

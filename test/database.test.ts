@@ -33,7 +33,7 @@ interface StateMachineDefinition {
 
 /** The state machine's definition with every token replaced by 'TOKEN'. */
 function definitionOf(template: Template): StateMachineDefinition {
-  const machine = only(template, 'AWS::StepFunctions::StateMachine');
+  const machine = resource(template, idOf(template, 'AWS::StepFunctions::StateMachine', /RefreshOnRotation/));
   const [, parts] = machine.Properties.DefinitionString['Fn::Join'];
   return JSON.parse(parts.map((part: unknown) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
 }
@@ -190,6 +190,8 @@ describe('database, default', () => {
       SchemaName: 'dashboard',
       // A change of the privileges changes the resource, so an update runs the provisioning again.
       Privileges: [...APP_PRIVILEGES],
+      // A replaced (restored) database instance runs the provisioning again.
+      DatabaseInstance: { Ref: idOf(template, 'AWS::RDS::DBInstance', /DatabaseInstance/) },
     });
     expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').DependsOn).toContain(userId);
     // The provider framework invokes the handler, which runs the bundled code in the VPC.
@@ -245,7 +247,7 @@ describe('database, default', () => {
         additionalEventData: { SecretId: [{ Ref: idOf(template, 'AWS::SecretsManager::SecretTargetAttachment', APP) }] },
       },
     });
-    const machineId = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))[0];
+    const machineId = idOf(template, 'AWS::StepFunctions::StateMachine', /RefreshOnRotation/);
     expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: machineId } })]);
     // The safety net does not depend on that event: every Sunday at 02:00 UTC.
     const window = resource(template, idOf(template, 'AWS::Events::Rule', /WindowCheck/));
@@ -310,14 +312,14 @@ describe('database, default', () => {
     expect(statements.filter((s) => s.Action === 'autoscaling:DescribeInstanceRefreshes')).toEqual([
       expect.objectContaining({ Resource: '*' }),
     ]);
-    const machineId = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))[0];
+    const machineId = idOf(template, 'AWS::StepFunctions::StateMachine', /RefreshOnRotation/);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: machineId } }] },
     });
   });
 
   test('the state machine logs to a vended-logs group, unique to the stack and construct, with bounded retention', () => {
-    const machine = only(template, 'AWS::StepFunctions::StateMachine');
+    const machine = resource(template, idOf(template, 'AWS::StepFunctions::StateMachine', /RefreshOnRotation/));
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
     const groupId = refId(machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn);
     const group = resource(template, groupId).Properties;
@@ -338,7 +340,7 @@ describe('database, default', () => {
     new PanintelligenceDashboard(two, 'Other', props);
     const names = resourcesOf(Template.fromStack(two), 'AWS::Logs::LogGroup')
       .map(([, group]) => group.Properties.LogGroupName?.['Fn::Join']?.[1]?.[0])
-      .filter((n) => typeof n === 'string' && n.startsWith('/aws/vendedlogs/'));
+      .filter((n) => typeof n === 'string' && n.startsWith('/aws/vendedlogs/') && n.includes('RefreshOnRotation'));
     expect(names).toHaveLength(2);
     expect(new Set(names).size).toBe(2);
   });
@@ -475,6 +477,64 @@ describe('database, options', () => {
     expect(fs.Properties.Encrypted).toBe(true);
     expect(fs.DeletionPolicy).toBe('Retain');
     template.resourceCountIs('AWS::EFS::MountTarget', 2);
+  });
+});
+
+describe('the database restored from a snapshot (databaseSnapshotIdentifier)', () => {
+  const SNAPSHOT = 'arn:aws:rds:eu-west-2:123456789012:snapshot:awsbackup:job-be59cf2a-2343-4402-bd8b-226993d23453';
+  let fresh: Template;
+  let restored: Template;
+
+  beforeAll(() => {
+    fresh = synth().template;
+    restored = synth(() => ({ databaseSnapshotIdentifier: SNAPSHOT })).template;
+  });
+
+  test('the same instance, by logical id, now restored from the snapshot: an in-place replacement', () => {
+    const freshId = idOf(fresh, 'AWS::RDS::DBInstance', /DatabaseInstance/);
+    expect(idOf(restored, 'AWS::RDS::DBInstance', /DatabaseInstance/)).toBe(freshId);
+    const before = resource(fresh, freshId);
+    const after = resource(restored, freshId);
+    expect(after.Properties.DBSnapshotIdentifier).toBe(SNAPSHOT);
+    // Inherited from the snapshot, and refused by CloudFormation alongside it.
+    for (const inherited of ['MasterUsername', 'DBName', 'StorageEncrypted']) {
+      expect(before.Properties[inherited]).toBeDefined();
+      expect(after.Properties[inherited]).toBeUndefined();
+    }
+    // Everything else is as before: subnets, security group, parameters, size, removal policy.
+    const rest = (r: any) => {
+      const { DBSnapshotIdentifier, MasterUsername, DBName, StorageEncrypted, ...others } = r.Properties;
+      return { ...r, Properties: others, Metadata: undefined };
+    };
+    expect(rest(after)).toEqual(rest(before));
+  });
+
+  test('the restored instance gets the master password of the current master secret, which stays the same resource', () => {
+    const dbId = idOf(restored, 'AWS::RDS::DBInstance', /DatabaseInstance/);
+    const masterSecretId = idOf(restored, 'AWS::SecretsManager::Secret', /DatabaseInstanceSecret/);
+    expect(JSON.stringify(resource(restored, dbId).Properties.MasterUserPassword)).toContain(`{"Ref":"${masterSecretId}"}`);
+    expect(JSON.stringify(resource(restored, dbId).Properties.MasterUserPassword)).toContain(':SecretString:password::}}');
+    expect(resource(restored, masterSecretId)).toEqual(resource(fresh, masterSecretId));
+    const appSecretId = idOf(restored, 'AWS::SecretsManager::Secret', /DatabaseAppSecret/);
+    expect(resource(restored, appSecretId)).toEqual(resource(fresh, appSecretId));
+  });
+
+  test('a new instance runs the provisioning again, and replaces the dashboard instances', () => {
+    const dbId = idOf(restored, 'AWS::RDS::DBInstance', /DatabaseInstance/);
+    const user = resource(restored, idOf(restored, 'Custom::PanintelligenceDatabaseUser', /AppUser/));
+    // A replaced instance has a new identifier: the property changes, so CloudFormation updates the user.
+    expect(user.Properties.DatabaseInstance).toEqual({ Ref: dbId });
+    expect(only(restored, 'AWS::AutoScaling::AutoScalingGroup').DependsOn).toContain(idOf(restored, 'Custom::PanintelligenceDatabaseUser', /AppUser/));
+    // ...and the user data names it, so a new identifier is a new launch template version.
+    const parts = only(restored, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] as any[];
+    const at = parts.findIndex((part) => typeof part === 'string' && part.endsWith('\nPI_CDK_DATABASE_INSTANCE='));
+    expect(parts[at + 1]).toEqual({ Ref: dbId });
+  });
+
+  test('cdk-nag is told why StorageEncrypted is absent', () => {
+    const db = only(restored, 'AWS::RDS::DBInstance');
+    expect(db.Metadata.cdk_nag.rules_to_suppress.map((r: any) => r.id)).toContain('AwsSolutions-RDS2');
+    expect(only(fresh, 'AWS::RDS::DBInstance').Metadata.cdk_nag.rules_to_suppress.map((r: any) => r.id)).not.toContain('AwsSolutions-RDS2');
   });
 });
 

@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DASHBOARD_DEFAULTS, DEFAULTS } from '../src/private/defaults';
 import { resolveDashboardProps } from '../src/private/resolved-props';
+import { UpgradeMode } from '../src/upgrade';
 
 type DefaultName = keyof typeof DEFAULTS;
 
@@ -19,7 +20,7 @@ function documentedDefaults(file: string, iface: string): Array<[string, string]
   return [...body.matchAll(/@default (?!-)([^\n]+)\n(?:\s*\*[^\n]*\n)*?\s*\*\/\s*readonly (\w+)\?/g)].map((m) => [m[2], m[1].trim()]);
 }
 
-const MODULES: Record<string, unknown> = { ec2, elbv2, lambda, logs, RemovalPolicy };
+const MODULES: Record<string, unknown> = { ec2, elbv2, lambda, logs, RemovalPolicy, UpgradeMode };
 
 /** The value a `@default` text names, in a form comparable with a DEFAULTS entry. */
 function valueOf(text: string): unknown {
@@ -81,7 +82,8 @@ describe('documented defaults are the defaults used', () => {
   test('the dashboard documents a value for each of its plain defaults', () => {
     const documented = new Set(documentedDefaults('src/props.ts', 'PanintelligenceDashboardProps').map(([prop]) => prop));
     for (const prop of ['natGateways', 'volumeSize', 'minCapacity', 'maxCapacity', 'scaleOutCpuPercent', 'scaleInCpuPercent',
-      'databaseAllocatedStorage', 'databaseBackupRetention', 'secretRotation', 'fileSystemBackupRetention', 'syncFunctionRuntime']) {
+      'databaseAllocatedStorage', 'databaseBackupRetention', 'secretRotation', 'fileSystemBackupRetention', 'syncFunctionRuntime',
+      'preUpgradeBackup', 'preUpgradeBackupRetention', 'upgradeMode']) {
       expect(documented).toContain(prop);
     }
   });

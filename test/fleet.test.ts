@@ -4,7 +4,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { PanintelligenceDashboard } from '../src';
+import { PanintelligenceDashboard, UpgradeMode } from '../src';
 import {
   actionsOf, refId, resourceById, resourcesOf, securityGroupOf, statementsOf, subnetsOfKind,
 } from './template';
@@ -264,6 +264,55 @@ describe('rollouts gated on the instances\' health', () => {
   test('accepts the bounds of the boot budget', () => {
     expect(only(synth(() => ({ healthCheckGracePeriod: Duration.minutes(5) })).template, 'AWS::AutoScaling::AutoScalingGroup').CreationPolicy.ResourceSignal.Timeout).toBe('PT5M');
     expect(only(synth(() => ({ healthCheckGracePeriod: Duration.hours(1) })).template, 'AWS::AutoScaling::AutoScalingGroup').CreationPolicy.ResourceSignal.Timeout).toBe('PT1H');
+  });
+});
+
+describe('upgrade mode', () => {
+  /** Statements of the instance role's policies that read Auto Scaling groups. */
+  const describeStatements = (template: Template) => (Object.values(template.findResources('AWS::IAM::Policy')) as any[])
+    .flatMap((p) => p.Properties.PolicyDocument.Statement)
+    .filter((s: any) => [].concat(s.Action).some((a: string) => a.startsWith('autoscaling:DescribeAutoScaling')));
+
+  test('ROLLING (the default): one at a time, one kept in service, no wait for the old version', () => {
+    const { template } = synth(() => ({ upgradeMode: UpgradeMode.ROLLING }));
+    const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({
+      MaxBatchSize: 1, MinInstancesInService: 1, WaitOnResourceSignals: true, PauseTime: 'PT10M',
+    });
+    expect(configLines(template)).toContain('PI_CDK_EXCLUSIVE_UPGRADE=');
+    expect(describeStatements(template)).toEqual([]);
+    // It is the default.
+    expect(synth().template.toJSON()).toEqual(template.toJSON());
+  });
+
+  test('EXCLUSIVE: every instance in one batch, none kept in service, each new one waiting for the old ones to leave', () => {
+    const { template } = synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, maxCapacity: 7 }));
+    const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    // The pause is the boot budget plus the old instances' drain (60 s) and shutdown (3 minutes).
+    expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({
+      MaxBatchSize: 7, MinInstancesInService: 0, WaitOnResourceSignals: true, PauseTime: 'PT14M',
+    });
+    // Still health-gated: every new instance must signal success, or the update rolls back.
+    expect(asg.UpdatePolicy.AutoScalingRollingUpdate.MinSuccessfulInstancesPercent).toBeUndefined();
+    expect(asg.CreationPolicy.ResourceSignal.Timeout).toBe('PT14M');
+    const config = configLines(template);
+    expect(config).toContain('PI_CDK_EXCLUSIVE_UPGRADE=true');
+    expect(config).toContain('PI_CDK_BOOT_BUDGET=840');
+    // Only the instance role may read which instance runs which version.
+    const statements = describeStatements(template);
+    expect(statements).toEqual([{
+      Action: ['autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeAutoScalingGroups'], Effect: 'Allow', Resource: '*',
+    }]);
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: statements[0].Action })]) } },
+    })) as any[];
+    expect(policy.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^DashboardFleetRole[0-9A-F]{8}$/) }]);
+  });
+
+  test('the grace period stays the boot budget in both modes', () => {
+    for (const upgradeMode of [UpgradeMode.ROLLING, UpgradeMode.EXCLUSIVE]) {
+      expect(only(synth(() => ({ upgradeMode })).template, 'AWS::AutoScaling::AutoScalingGroup').Properties.HealthCheckGracePeriod).toBe(600);
+    }
   });
 });
 

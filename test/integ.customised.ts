@@ -11,7 +11,7 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DOMAIN_NAME, expectDashboardAnswers, hostedZone, licence, machineImage } from './integ-settings';
-import { PanintelligenceDashboard } from '../src';
+import { PanintelligenceDashboard, UpgradeMode } from '../src';
 
 const app = new App();
 const stack = new Stack(app, 'PanintelligenceDashboardIntegCustomised', {
@@ -52,6 +52,8 @@ const dashboard = new PanintelligenceDashboard(stack, 'Dashboard', {
   removalPolicy: RemovalPolicy.DESTROY,
   firewall: { loginRateLimit: 50 },
   alarms: { firewallBlockedRequests: { enabled: true } },
+  upgradeMode: UpgradeMode.EXCLUSIVE,
+  preUpgradeBackupRetention: Duration.days(7),
 });
 
 const integ = new IntegTest(app, 'CustomisedConfiguration', {

@@ -39,8 +39,9 @@ describe('teardown that matches removalPolicy', () => {
       'AWS::Backup::BackupVault Retain',
       'AWS::EFS::FileSystem Retain',
       // Flow logs, file sync, provisioning (function and provider), rotation refresh and its
-      // fleet check, both rotation functions, aws-cdk-lib's bucket-notifications helper.
-      ...Array(9).fill('AWS::Logs::LogGroup Retain'),
+      // fleet check, both rotation functions, aws-cdk-lib's bucket-notifications helper, and the
+      // pre-upgrade backup's functions, provider framework and waiter state machine.
+      ...Array(12).fill('AWS::Logs::LogGroup Retain'),
       'AWS::RDS::DBInstance Snapshot',
       'AWS::S3::Bucket Retain',
       'AWS::S3::Bucket Retain',
@@ -74,7 +75,7 @@ describe('teardown that matches removalPolicy', () => {
       'AWS::EC2::Subnet Retain',
       'AWS::EC2::VPC Retain',
       'AWS::EFS::FileSystem Retain',
-      ...Array(9).fill('AWS::Logs::LogGroup Retain'),
+      ...Array(12).fill('AWS::Logs::LogGroup Retain'),
       'AWS::RDS::DBInstance Retain',
       // Used by the kept database, so it could not be deleted either.
       'AWS::RDS::DBParameterGroup Retain',
@@ -234,6 +235,7 @@ describe('physical names', () => {
       expect.stringMatching(/^DashboardDatabaseMasterRotationLogs[0-9A-F]{8}\.LogGroupName$/),
       // Step Functions logs under /aws/vendedlogs/, which needs a name.
       expect.stringMatching(/^DashboardDatabaseRefreshOnRotationLogs[0-9A-F]{8}\.LogGroupName$/),
+      expect.stringMatching(/^DashboardPreUpgradeBackupWaiterLogs[0-9A-F]{8}\.LogGroupName$/),
     ]);
     for (const [, value] of names) {
       expect((value as any)['Fn::Join'][1][1]).toEqual({
@@ -263,8 +265,8 @@ describe('physical names', () => {
     new PanintelligenceDashboard(stack, 'Sales', props);
     new PanintelligenceDashboard(stack, 'Finance', { ...props, domainName: 'finance.example.com' });
     const names = physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value));
-    expect(names).toHaveLength(10);
-    expect(new Set(names).size).toBe(10);
+    expect(names).toHaveLength(12);
+    expect(new Set(names).size).toBe(12);
   });
 
   test('the same dashboard in two stacks of one account has different names', () => {
@@ -275,7 +277,7 @@ describe('physical names', () => {
       return stack;
     });
     const names = stacks.flatMap((stack) => physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value)));
-    expect(names).toHaveLength(10);
-    expect(new Set(names).size).toBe(10);
+    expect(names).toHaveLength(12);
+    expect(new Set(names).size).toBe(12);
   });
 });

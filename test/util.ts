@@ -1,9 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { baseProps } from '../fixtures/dashboard';
+import { AMI_ID, baseProps } from '../fixtures/dashboard';
 import { PanintelligenceDashboard, PanintelligenceDashboardProps } from '../src';
 
-export { baseProps };
+export { AMI_ID, baseProps };
 
 export interface Synthesized {
   readonly stack: Stack;

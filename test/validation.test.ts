@@ -5,7 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { HANDLER_NODE_TARGET } from '../projenrc/bundles';
-import { PanintelligenceDashboardProps } from '../src';
+import { PanintelligenceDashboardProps, UpgradeMode } from '../src';
 import { synth } from './util';
 import { SYNC_BUNDLE_NODE_MAJOR } from '../src/private/dashboard-rules';
 import { Rule, validate, ValidationError, wholeNumberIn } from '../src/private/validation';
@@ -44,6 +44,19 @@ describe('bad props are refused with the prop and the allowed values', () => {
     [{ natGateways: 3 }, /natGateways must be a whole number from 1 to 2, got 3/],
     [{ drainTime: Duration.seconds(3601) }, /drainTime must be whole seconds from 0 to 3600, got 1 hour 1 second/],
     [{ healthCheckPath: 'pi/version' }, /healthCheckPath must start with '\/', got 'pi\/version'/],
+    [{ preUpgradeBackupRetention: Duration.days(0) }, /preUpgradeBackupRetention must be a whole number of days from 1 to 36500, got 0 days/],
+    [{ preUpgradeBackupRetention: Duration.hours(36) }, /preUpgradeBackupRetention must be a whole number of days from 1 to 36500, got 1 day 12 hours/],
+    [{ preUpgradeBackupRetention: Duration.days(36501) }, /preUpgradeBackupRetention must be a whole number of days from 1 to 36500, got 36501 days/],
+    [{ preUpgradeBackup: false, preUpgradeBackupRetention: Duration.days(7) },
+      /preUpgradeBackupRetention applies only to the pre-upgrade backup; leave it out when preUpgradeBackup is false/],
+    [{ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(57) },
+      /upgradeMode EXCLUSIVE lets a new instance wait for the old ones to drain and shut down \(4 minutes\) on top of healthCheckGracePeriod, .* at most 60 minutes .* \(got 57 minutes\)/],
+    [{ databaseSnapshotIdentifier: '' }, /databaseSnapshotIdentifier must be an RDS DB snapshot, its name or its ARN .*; got ""/],
+    [{ databaseSnapshotIdentifier: 'arn:aws:backup:eu-west-2:123456789012:recovery-point:1EB3B5E7-9EB0-435A-A80B-108B488B0D45' },
+      /databaseSnapshotIdentifier must be an RDS DB snapshot/],
+    [{ databaseSnapshotIdentifier: 'arn:aws:rds:eu-west-2:123456789012:cluster-snapshot:awsbackup:job-1' }, /databaseSnapshotIdentifier must be an RDS DB snapshot/],
+    [{ databaseSnapshotIdentifier: 'my snapshot' }, /databaseSnapshotIdentifier must be an RDS DB snapshot/],
+    [{ databaseSnapshotIdentifier: '1st-snapshot' }, /databaseSnapshotIdentifier must be an RDS DB snapshot/],
   ] as Array<[Partial<PanintelligenceDashboardProps>, RegExp]>)('%o', (props, message) => {
     refused(() => props, message);
   });
@@ -54,6 +67,19 @@ describe('bad props are refused with the prop and the allowed values', () => {
 
   test('the bundle\'s Node.js target is the one the rule names', () => {
     expect(HANDLER_NODE_TARGET).toBe(`node${SYNC_BUNDLE_NODE_MAJOR}`);
+  });
+
+  test.each([
+    'arn:aws:rds:eu-west-2:123456789012:snapshot:awsbackup:job-be59cf2a-2343-4402-bd8b-226993d23453',
+    'awsbackup:job-be59cf2a-2343-4402-bd8b-226993d23453',
+    'dashboard-before-2026-2',
+    'arn:aws-us-gov:rds:us-gov-west-1:123456789012:snapshot:manual-1',
+  ])('databaseSnapshotIdentifier %s is accepted', (databaseSnapshotIdentifier) => {
+    expect(() => synth(() => ({ databaseSnapshotIdentifier }))).not.toThrow();
+  });
+
+  test('the exclusive mode accepts a boot budget up to 56 minutes (60 with the drain and shutdown)', () => {
+    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(56) }))).not.toThrow();
   });
 
   test('natGateways with a given VPC', () => {

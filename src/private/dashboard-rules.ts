@@ -4,11 +4,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { DEFAULTS } from './defaults';
 import { MANAGED_RULE_GROUPS, RATE_LIMIT_MAX, RATE_LIMIT_MIN, RATE_LIMIT_WINDOWS_SECONDS } from './firewall';
+import { instanceSignalBudget } from './fleet';
 import { ALARM_RULES } from './monitoring/alarms';
 import { NO_EGRESS_NEEDS } from './network';
 import type { ResolvedDashboardProps } from './resolved-props';
 import { known, Rule, wholeNumberIn } from './validation';
 import { WeekDay } from '../maintenance-window';
+import { UpgradeMode } from '../upgrade';
 
 type Props = ResolvedDashboardProps;
 type DashboardRule = Rule<Props>;
@@ -50,6 +52,28 @@ function wholeSecondsIn(prop: string, get: (p: Props) => Duration | undefined, m
 }
 
 const days = (d: Duration) => d.toDays({ integral: false });
+
+/** CloudFormation's longest PauseTime of a rolling update. */
+const MAX_PAUSE_SECONDS = 3600;
+
+/** The pause of a rollout in the exclusive mode, in seconds; undefined when not concrete. */
+function exclusivePauseSeconds(p: Props): number | undefined {
+  if (p.healthCheckGracePeriod.isUnresolved() || p.drainTime.isUnresolved()) return undefined;
+  return instanceSignalBudget(p.healthCheckGracePeriod, UpgradeMode.EXCLUSIVE, p.drainTime).toSeconds({ integral: false });
+}
+
+/**
+ * An RDS DB snapshot: its ARN, or its name (letters, digits, hyphens and, in the names AWS Backup
+ * gives, colons, starting with a letter).
+ */
+const DB_SNAPSHOT_ARN = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:[A-Za-z][A-Za-z0-9:-]{0,254}$/;
+const DB_SNAPSHOT_NAME = /^[A-Za-z][A-Za-z0-9:-]{0,254}$/;
+
+function badSnapshotIdentifier(p: Props): boolean {
+  const id = p.databaseSnapshotIdentifier;
+  if (id === undefined || Token.isUnresolved(id)) return false;
+  return id.startsWith('arn:') ? !DB_SNAPSHOT_ARN.test(id) : !DB_SNAPSHOT_NAME.test(id);
+}
 
 /** The Node.js major version the sync handler is bundled for (`target` of its bundle in projenrc). */
 export const SYNC_BUNDLE_NODE_MAJOR = 24;
@@ -285,6 +309,29 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   durationIn('masterSecretRotation', (p) => p.masterSecretRotation,
     (d) => days(d) < 7 || days(d) > 1000, 'from 7 to 1000 days (rotations happen in the weekly maintenanceWindow)'),
   ...MAINTENANCE_WINDOW_RULES,
+
+  // Upgrades and the way back.
+  {
+    prop: 'preUpgradeBackupRetention',
+    violated: (p) => p.given.preUpgradeBackup === false && p.given.preUpgradeBackupRetention !== undefined,
+    message: () => 'preUpgradeBackupRetention applies only to the pre-upgrade backup; leave it out when preUpgradeBackup is false',
+  },
+  durationIn('preUpgradeBackupRetention', (p) => p.preUpgradeBackupRetention,
+    (d) => !Number.isInteger(days(d)) || days(d) < 1 || days(d) > 36500, 'a whole number of days from 1 to 36500'),
+  {
+    prop: 'upgradeMode',
+    violated: (p) => p.upgradeMode === UpgradeMode.EXCLUSIVE && (exclusivePauseSeconds(p) ?? 0) > MAX_PAUSE_SECONDS,
+    message: (p) => 'upgradeMode EXCLUSIVE lets a new instance wait for the old ones to drain and shut down '
+      + `(${(exclusivePauseSeconds(p)! - p.healthCheckGracePeriod.toSeconds()) / 60} minutes) on top of `
+      + 'healthCheckGracePeriod, and CloudFormation waits at most 60 minutes for an instance in a rollout: '
+      + `shorten healthCheckGracePeriod (got ${p.healthCheckGracePeriod.toHumanString()})`,
+  },
+  {
+    prop: 'databaseSnapshotIdentifier',
+    violated: badSnapshotIdentifier,
+    message: (p) => 'databaseSnapshotIdentifier must be an RDS DB snapshot, its name or its ARN (arn:aws:rds:<region>:<account>:snapshot:<name>), '
+      + `such as the recovery point ARN of a database backup in AWS Backup; got ${JSON.stringify(p.databaseSnapshotIdentifier)}`,
+  },
 
   // File system backups.
   durationIn('fileSystemBackupRetention', (p) => p.fileSystemBackupRetention,

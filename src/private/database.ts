@@ -47,7 +47,7 @@ export const PASSWORD_EXCLUDE_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
  */
 export interface DashboardDatabaseProps extends Pick<ResolvedDashboardProps,
 'databaseInstanceType' | 'databaseAllocatedStorage' | 'databaseMultiAz' | 'databaseBackupRetention'
-| 'secretRotation' | 'masterSecretRotation' | 'removal' | 'logRetention'> {
+| 'secretRotation' | 'masterSecretRotation' | 'removal' | 'logRetention' | 'databaseSnapshotIdentifier'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   readonly rotationSubnets: ec2.SubnetSelection;
@@ -145,6 +145,9 @@ export class DashboardDatabase extends Construct {
     // resource only, that the major version is meant.
     (this.instance.node.defaultChild as CfnResource).addMetadata('cfn-lint', { config: { ignore_checks: ['E3691'] } });
     this.masterSecret = this.instance.secret!;
+    if (props.databaseSnapshotIdentifier !== undefined) {
+      restoreFromSnapshot(this.instance, props.databaseSnapshotIdentifier);
+    }
 
     // The app's secret: its own user, with the master secret's ARN (`masterarn`) for the
     // alternating-users rotation; attached, so it carries host, port and engine too.
@@ -192,6 +195,9 @@ export class DashboardDatabase extends Construct {
       masterSecret: this.masterSecret,
       appSecret: this.secret,
       schemaName: SCHEMA_NAME,
+      // A new instance (restored from a snapshot, with the users and passwords of the snapshot's
+      // time) gets a new identifier, which runs the provisioning again against it.
+      databaseInstanceId: this.instance.instanceIdentifier,
       logRetention: props.logRetention,
     });
 
@@ -269,4 +275,26 @@ export class DashboardDatabase extends Construct {
     application.node.addDependency(group);
     return group;
   }
+}
+
+/**
+ * Makes `instance` one restored from `snapshotIdentifier`. The construct and its logical id stay
+ * the same (so does the public `rds.DatabaseInstance` type), so setting or changing the snapshot
+ * is an in-place replacement of the instance by CloudFormation, with the same master secret,
+ * subnet group, security group and parameter group. The master password of the secret is set on
+ * the restored instance (CloudFormation modifies it after the restore). The properties the
+ * restored instance inherits from the snapshot, which CloudFormation refuses alongside
+ * `DBSnapshotIdentifier`, are left out: what aws-cdk-lib's `DatabaseInstanceFromSnapshot` does.
+ */
+function restoreFromSnapshot(instance: rds.DatabaseInstance, snapshotIdentifier: string): void {
+  const cfn = instance.node.defaultChild as rds.CfnDBInstance;
+  cfn.dbSnapshotIdentifier = snapshotIdentifier;
+  cfn.masterUsername = undefined;
+  cfn.dbName = undefined;
+  cfn.storageEncrypted = undefined;
+  suppressNag(instance, [{
+    id: 'AwsSolutions-RDS2',
+    reason: 'A database restored from a snapshot inherits the encryption of the snapshot (CloudFormation refuses StorageEncrypted with DBSnapshotIdentifier); '
+      + 'the snapshots this construct makes are of its encrypted database, and RDS cannot restore an encrypted snapshot unencrypted.',
+  }]);
 }

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { WeekDay } from '../maintenance-window';
 import type { PanintelligenceDashboardProps } from '../props';
+import { UpgradeMode } from '../upgrade';
 import { DEFAULT_RESYNC_CONCURRENCY } from './shared/defaults';
 
 /**
@@ -41,6 +42,9 @@ export const DASHBOARD_DEFAULTS = {
   fileSystemBackupRetention: Duration.days(35),
   accessLogs: false,
   outputs: true,
+  preUpgradeBackup: true,
+  preUpgradeBackupRetention: Duration.days(35),
+  upgradeMode: UpgradeMode.ROLLING,
 } as const satisfies { readonly [P in keyof PanintelligenceDashboardProps]?: NonNullable<PanintelligenceDashboardProps[P]> };
 
 /**

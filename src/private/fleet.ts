@@ -5,9 +5,16 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { UpgradeMode } from '../upgrade';
 import { BootSignal } from './boot';
 import { suppressNag } from './nag';
 import type { ResolvedDashboardProps } from './resolved-props';
+
+/**
+ * Time an old instance needs to leave its group after its drain ends: the operating system's
+ * shutdown and Auto Scaling's bookkeeping (an estimate; EC2 stops an instance within minutes).
+ */
+export const OLD_INSTANCE_EXIT = Duration.minutes(3);
 
 /**
  * Internal: what the fleet tier needs. `healthCheckGracePeriod` is the boot budget: how long a
@@ -17,7 +24,7 @@ import type { ResolvedDashboardProps } from './resolved-props';
 export interface DashboardFleetProps extends Pick<ResolvedDashboardProps,
 'machineImage' | 'instanceType' | 'cpuCredits' | 'rootDeviceName' | 'volumeType' | 'volumeSize' | 'keyPair'
 | 'minCapacity' | 'maxCapacity' | 'desiredCapacity' | 'scaleOutCpuPercent' | 'scaleInCpuPercent'
-| 'healthCheckGracePeriod' | 'drainTime' | 'alarmTopic'> {
+| 'healthCheckGracePeriod' | 'drainTime' | 'alarmTopic' | 'upgradeMode'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   /** Renders the user data; given where the instance reports the outcome of its boot. */
@@ -38,6 +45,7 @@ export class DashboardFleet extends Construct {
   constructor(scope: Construct, id: string, props: DashboardFleetProps) {
     super(scope, id);
     const bootBudget = props.healthCheckGracePeriod;
+    const signalBudget = instanceSignalBudget(bootBudget, props.upgradeMode, props.drainTime);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -75,7 +83,7 @@ export class DashboardFleet extends Construct {
         stackId,
         // The group is made below; its logical id is read at synthesis.
         logicalId: Lazy.string({ produce: () => (this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).logicalId }),
-        budget: bootBudget,
+        budget: signalBudget,
       }),
       keyPair: props.keyPair,
       requireImdsv2: true,
@@ -104,19 +112,26 @@ export class DashboardFleet extends Construct {
       }),
       defaultInstanceWarmup: bootBudget,
       // Stack creation waits until every initial instance reports that the dashboard answers.
-      signals: autoscaling.Signals.waitForAll({ timeout: bootBudget }),
-      // A new launch template version (e.g. a new AMI) replaces instances one at a time, each
-      // only after the previous one reported healthy; a failure or silence rolls the update back.
-      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
-        maxBatchSize: 1,
-        minInstancesInService: minInstancesInService(props.minCapacity, props.maxCapacity),
-        waitOnResourceSignals: true,
-        pauseTime: rolloutPauseTime(this, bootBudget, props.drainTime),
-      }),
+      signals: autoscaling.Signals.waitForAll({ timeout: signalBudget }),
+      updatePolicy: rolloutPolicy(props.upgradeMode, props.minCapacity, props.maxCapacity,
+        rolloutPauseTime(this, bootBudget, props.drainTime, props.upgradeMode)),
       notifications: props.alarmTopic ? [{ topic: props.alarmTopic }] : undefined,
       // Fleet size on the CloudWatch dashboard; group metrics cost nothing.
       groupMetrics: [autoscaling.GroupMetrics.all()],
     });
+    if (props.upgradeMode === UpgradeMode.EXCLUSIVE) {
+      // A new instance finds its group and waits until no instance of another version is left.
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeAutoScalingGroups'],
+        resources: ['*'],
+      }));
+      suppressNag(this.role.node.findChild('DefaultPolicy'), [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'In the exclusive upgrade mode an instance reads which instances of its group run which launch template version; '
+          + 'the Auto Scaling describe actions take no resource-level permissions, and they only read.',
+        appliesTo: ['Resource::*'],
+      }]);
+    }
     if (!props.alarmTopic) {
       suppressNag(this.autoScalingGroup, [{
         id: 'AwsSolutions-AS3',
@@ -163,10 +178,13 @@ export const MAX_ROLLOUT_PAUSE = Duration.hours(1);
 /**
  * How long each step of a rolling update waits for the new instance's signal: the time the
  * instance it replaces may take to drain (its replacement may only launch once it has left) plus
- * the boot budget, at most CloudFormation's hour (with a warning when that cuts it).
+ * the instance's signal budget (in the exclusive mode that already waits out the old version's
+ * drain), at most CloudFormation's hour (with a warning when that cuts it).
  */
-export function rolloutPauseTime(scope: Construct, bootBudget: Duration, drainTime: Duration): Duration {
-  const seconds = bootBudget.toSeconds() + drainTime.toSeconds();
+export function rolloutPauseTime(scope: Construct, bootBudget: Duration, drainTime: Duration, mode: UpgradeMode): Duration {
+  const seconds = mode === UpgradeMode.EXCLUSIVE
+    ? instanceSignalBudget(bootBudget, mode, drainTime).toSeconds()
+    : bootBudget.toSeconds() + drainTime.toSeconds();
   if (seconds > MAX_ROLLOUT_PAUSE.toSeconds()) {
     Annotations.of(scope).addWarningV2('@panintelligence/cdk-dashboard:rolloutPauseCapped',
       `healthCheckGracePeriod (${bootBudget.toHumanString()}) plus drainTime (${drainTime.toHumanString()}) is more than the hour `
@@ -183,6 +201,41 @@ export function rolloutPauseTime(scope: Construct, bootBudget: Duration, drainTi
  */
 export function instanceRefreshTime(bootBudget: Duration, drainTime: Duration): Duration {
   return Duration.seconds(2 * bootBudget.toSeconds() + drainTime.toSeconds());
+}
+
+/**
+ * How long a new instance has, from its launch, to report a healthy dashboard in a rollout (the
+ * rolling update's PauseTime), at stack creation, and on its own clock (the boot script's budget):
+ * the boot budget, plus, in the exclusive mode, the time the old version's instances take to
+ * leave (their drain, then their shutdown), which a new instance waits out before it starts the
+ * dashboard. CloudFormation accepts at most an hour.
+ */
+export function instanceSignalBudget(bootBudget: Duration, mode: UpgradeMode, drainTime: Duration): Duration {
+  return mode === UpgradeMode.EXCLUSIVE ? bootBudget.plus(drainTime).plus(OLD_INSTANCE_EXIT) : bootBudget;
+}
+
+/**
+ * The update policy of a new launch template version (a new image, instance type or boot script).
+ * Both modes wait for each new instance's signal and roll the update back on a failure or silence.
+ */
+function rolloutPolicy(mode: UpgradeMode, minCapacity: number, maxCapacity: number, pauseTime: Duration): autoscaling.UpdatePolicy {
+  if (mode === UpgradeMode.EXCLUSIVE) {
+    // One batch as large as the group can be, none kept in service: every old instance leaves
+    // at once, and the new ones wait for the last of them before starting the dashboard.
+    return autoscaling.UpdatePolicy.rollingUpdate({
+      maxBatchSize: maxCapacity,
+      minInstancesInService: 0,
+      waitOnResourceSignals: true,
+      pauseTime,
+    });
+  }
+  // One instance at a time, each only after the previous one reported healthy.
+  return autoscaling.UpdatePolicy.rollingUpdate({
+    maxBatchSize: 1,
+    minInstancesInService: minInstancesInService(minCapacity, maxCapacity),
+    waitOnResourceSignals: true,
+    pauseTime,
+  });
 }
 
 /** CloudFormation needs MinInstancesInService below MaxSize to replace anything. */

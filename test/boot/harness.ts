@@ -26,6 +26,10 @@ export interface RenderOptions {
   readonly schemaName?: string;
   /** Render the signal settings (as the construct does), with this boot budget. */
   readonly bootBudget?: Duration;
+  /** Render the exclusive upgrade mode's wait for the old version. */
+  readonly waitForOldVersion?: boolean;
+  /** Identifier of the database instance. */
+  readonly databaseInstanceId?: string;
 }
 
 /**
@@ -49,6 +53,8 @@ export function renderUserDataText(options: RenderOptions = {}): string {
       logicalId: Lazy.string({ produce: () => SIGNAL_RESOURCE }),
       budget: options.bootBudget,
     } : undefined,
+    waitForOldVersion: options.waitForOldVersion,
+    databaseInstanceId: options.databaseInstanceId,
   };
   const values: Record<string, string> = {
     [stack.resolve(fileSystem.ref).Ref]: FILE_SYSTEM_ID,

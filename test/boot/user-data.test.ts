@@ -42,6 +42,8 @@ describe('renderDashboardUserData', () => {
       'PI_CDK_SIGNAL_RESOURCE=',
       'PI_CDK_BOOT_BUDGET=',
       'PI_CDK_BOOT_RESERVE=',
+      'PI_CDK_EXCLUSIVE_UPGRADE=',
+      'PI_CDK_DATABASE_INSTANCE=',
       '',
     ].join('\n'));
     expect(text).toContain('chmod 0600 /etc/panintelligence/cdk.env\n');
@@ -49,11 +51,19 @@ describe('renderDashboardUserData', () => {
 
   test('writes where to signal and the boot budget when asked to signal', () => {
     const config = heredocBody(renderUserDataText({ bootBudget: Duration.minutes(12) }), 'PI_CDK_ENV');
-    expect(config.split('\n').slice(-5)).toEqual([
+    expect(config.split('\n').slice(-7, -3)).toEqual([
       `PI_CDK_STACK_ID=${STACK_ID}`,
       `PI_CDK_SIGNAL_RESOURCE=${SIGNAL_RESOURCE}`,
       'PI_CDK_BOOT_BUDGET=720',
       'PI_CDK_BOOT_RESERVE=90',
+    ]);
+  });
+
+  test('writes the exclusive upgrade mode and the database instance when given', () => {
+    const config = heredocBody(renderUserDataText({ waitForOldVersion: true, databaseInstanceId: 'dashboard-db-1a2b3c' }), 'PI_CDK_ENV');
+    expect(config.split('\n').slice(-3)).toEqual([
+      'PI_CDK_EXCLUSIVE_UPGRADE=true',
+      'PI_CDK_DATABASE_INSTANCE=dashboard-db-1a2b3c',
       '',
     ]);
   });

@@ -12,7 +12,7 @@ import aws_cdk.aws_route53 as route53
 import aws_cdk.aws_secretsmanager as secretsmanager
 import aws_cdk.aws_sns as sns
 from panintelligence_cdk_dashboard import (
-    AlarmSettings, DashboardAlarmOptions, DashboardFirewallOptions, PanintelligenceDashboard)
+    AlarmSettings, DashboardAlarmOptions, DashboardFirewallOptions, PanintelligenceDashboard, UpgradeMode)
 
 
 def machine_image():
@@ -83,6 +83,10 @@ def customised(stack):
         sync_function_runtime=lambda_.Runtime.NODEJS_24_X,
         log_retention=logs.RetentionDays.ONE_MONTH,
         file_system_backup_retention=Duration.days(60),
+        pre_upgrade_backup=True,
+        pre_upgrade_backup_retention=Duration.days(14),
+        upgrade_mode=UpgradeMode.EXCLUSIVE,
+        database_snapshot_identifier="arn:aws:rds:eu-west-2:123456789012:snapshot:awsbackup:job-be59cf2a-2343-4402-bd8b-226993d23453",
         load_balancer_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
         fleet_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
         database_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),

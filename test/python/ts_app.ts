@@ -13,7 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { DashboardAlarmOptions, PanintelligenceDashboard, PanintelligenceDashboardProps } from '../../lib';
+import { DashboardAlarmOptions, PanintelligenceDashboard, PanintelligenceDashboardProps, UpgradeMode } from '../../lib';
 
 type Scenario = (stack: Stack) => PanintelligenceDashboardProps;
 
@@ -76,6 +76,10 @@ const SCENARIOS: { [name: string]: Scenario } = {
       syncFunctionRuntime: lambda.Runtime.NODEJS_24_X,
       logRetention: logs.RetentionDays.ONE_MONTH,
       fileSystemBackupRetention: Duration.days(60),
+      preUpgradeBackup: true,
+      preUpgradeBackupRetention: Duration.days(14),
+      upgradeMode: UpgradeMode.EXCLUSIVE,
+      databaseSnapshotIdentifier: 'arn:aws:rds:eu-west-2:123456789012:snapshot:awsbackup:job-be59cf2a-2343-4402-bd8b-226993d23453',
       loadBalancerSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       fleetSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       databaseSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },

@@ -6,6 +6,8 @@
 #   mount-efs      mount the file system at $PI_EFS_MOUNT and record it in fstab (first boot)
 #   share-dirs     seed the shared data directories on EFS and bind them over the local ones
 #   install-units  install the per-boot unit that runs `configure` before the dashboard
+#   wait-for-old-version  in the exclusive upgrade mode, wait until no instance of another
+#                  launch template version is left in this instance's Auto Scaling group
 #   configure      rewrite the env files from Secrets Manager (every boot, before the dashboard)
 #   signal         wait for the dashboard to answer, then tell CloudFormation SUCCESS or FAILURE
 #   signal-failure tell CloudFormation FAILURE (first boot failed), unless a signal was sent
@@ -32,6 +34,7 @@ IMDS=${PI_IMDS_URL:-http://169.254.169.254}
 RUN_DIR=${PI_RUN_DIR:-/run/panintelligence}
 HEALTH_URL=${PI_HEALTH_URL:-http://127.0.0.1:8224/pi/version}
 HEALTH_INTERVAL=${PI_HEALTH_INTERVAL:-10}
+OLD_VERSION_INTERVAL=${PI_OLD_VERSION_INTERVAL:-15}
 UPTIME_FILE=${PI_UPTIME_FILE:-/proc/uptime}
 # Epoch second at which the boot gives up (empty: no deadline); set by read_config.
 DEADLINE=${PI_BOOT_DEADLINE:-}
@@ -81,6 +84,7 @@ read_config() {
   [[ -r $CONFIG ]] || die "cannot read $CONFIG"
   REGION='' URL_SUFFIX='' FILE_SYSTEM_ID='' DATABASE_SECRET_ARN='' LICENCE_SECRET_ARN=''
   PUBLIC_HOST='' SCHEMA_NAME='' STACK_ID='' SIGNAL_RESOURCE='' BOOT_BUDGET='' BOOT_RESERVE=''
+  EXCLUSIVE_UPGRADE=''
   local line value
   while IFS= read -r line || [[ -n $line ]]; do
     value=${line#*=}
@@ -96,6 +100,7 @@ read_config() {
       PI_CDK_SIGNAL_RESOURCE) SIGNAL_RESOURCE=$value ;;
       PI_CDK_BOOT_BUDGET) BOOT_BUDGET=$value ;;
       PI_CDK_BOOT_RESERVE) BOOT_RESERVE=$value ;;
+      PI_CDK_EXCLUSIVE_UPGRADE) EXCLUSIVE_UPGRADE=$value ;;
       *) ;;
     esac
   done <"$CONFIG"
@@ -261,6 +266,42 @@ RequiresMountsFor=$mounts
 EOF
   systemctl daemon-reload
   systemctl enable panintelligence-config.service panintelligence.service
+}
+
+# In the exclusive upgrade mode every old instance leaves the group in one batch while the new ones
+# launch; an old one first finishes the requests it is serving (the load balancer's deregistration
+# delay). The new version must not start against the database before the last one is gone.
+wait_for_old_version() {
+  read_config
+  [[ $EXCLUSIVE_UPGRADE == true ]] || return 0
+  if ! command -v aws >/dev/null; then
+    log "installing the AWS CLI"
+    retry 5 install_aws_cli || die "cannot install the AWS CLI"
+  fi
+  local instance self group version others ids
+  instance=$(retry 3 imds instance-id) || die "no instance id from instance metadata"
+  self=$(retry 8 aws --region "$REGION" --output text autoscaling describe-auto-scaling-instances \
+    --instance-ids "$instance" --query 'AutoScalingInstances[0].[AutoScalingGroupName,LaunchTemplate.Version]') ||
+    die "cannot read the Auto Scaling group of $instance"
+  read -r group version <<<"$self"
+  [[ -n $group && $group != None && $version =~ ^[0-9]+$ ]] ||
+    die "$instance is not in an Auto Scaling group with a launch template version (got: $self)"
+  while :; do
+    others=$(retry 8 aws --region "$REGION" --output text autoscaling describe-auto-scaling-groups \
+      --auto-scaling-group-names "$group" \
+      --query "AutoScalingGroups[0].Instances[?LaunchTemplate.Version!='$version'].InstanceId") ||
+      die "cannot list the instances of $group"
+    read -r -a ids <<<"$others"
+    if ((${#ids[@]} == 0)) || [[ ${ids[0]} == None ]]; then
+      log "no instance of another version is left in $group"
+      return 0
+    fi
+    if (($(remaining) <= OLD_VERSION_INTERVAL)); then
+      die "instances of another version are still in $group within the boot budget: ${ids[*]}"
+    fi
+    log "waiting for ${ids[*]} (another launch template version than $version) to leave $group"
+    sleep "$OLD_VERSION_INTERVAL"
+  done
 }
 
 get_secret() {
@@ -480,11 +521,12 @@ case ${1:-} in
   mount-efs) mount_efs ;;
   share-dirs) share_dirs ;;
   install-units) install_units ;;
+  wait-for-old-version) wait_for_old_version ;;
   configure) configure ;;
   signal) signal ;;
   signal-failure) signal_failure ;;
   *)
-    echo "usage: ${0##*/} mount-efs|share-dirs|install-units|configure|signal|signal-failure" >&2
+    echo "usage: ${0##*/} mount-efs|share-dirs|install-units|wait-for-old-version|configure|signal|signal-failure" >&2
     exit 2
     ;;
 esac

@@ -23,6 +23,8 @@ systemctl stop panintelligence.service || true
 "$boot" mount-efs
 "$boot" share-dirs
 "$boot" install-units
+# In the exclusive upgrade mode, the old version's instances must be gone before this one starts.
+"$boot" wait-for-old-version
 
 # Write the env files from the secrets now, so that a failure shows in this log.
 systemctl start panintelligence-config.service

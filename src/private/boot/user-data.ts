@@ -62,6 +62,20 @@ export interface DashboardBootOptions {
    */
   readonly schemaName?: string;
   /**
+   * Whether a new instance waits, before starting the dashboard, until no instance of another
+   * launch template version is left in its Auto Scaling group (the exclusive upgrade mode). The
+   * instance role must then be allowed to describe Auto Scaling instances and groups.
+   * @default false
+   */
+  readonly waitForOldVersion?: boolean;
+  /**
+   * Identifier of the database instance. The boot reads the endpoint from the database secret;
+   * the identifier is written only so that the user data, and with it the launch template, changes
+   * when the database is replaced (a restore from a snapshot), which replaces the instances too.
+   * @default - none written
+   */
+  readonly databaseInstanceId?: string;
+  /**
    * Where to report the outcome of the first boot, and the boot budget.
    * @default - no signal is sent; the boot steps keep their retry counts without a deadline
    */
@@ -86,6 +100,8 @@ export function renderDashboardUserData(options: DashboardBootOptions): ec2.User
     ['PI_CDK_SIGNAL_RESOURCE', options.signal?.logicalId ?? '', 'signal.logicalId', options.signal !== undefined],
     ['PI_CDK_BOOT_BUDGET', options.signal ? `${bootBudgetSeconds(options.signal.budget)}` : '', 'signal.budget', false],
     ['PI_CDK_BOOT_RESERVE', options.signal ? `${BOOT_SIGNAL_RESERVE.toSeconds()}` : '', 'BOOT_SIGNAL_RESERVE', false],
+    ['PI_CDK_EXCLUSIVE_UPGRADE', options.waitForOldVersion ? 'true' : '', 'waitForOldVersion', false],
+    ['PI_CDK_DATABASE_INSTANCE', options.databaseInstanceId ?? '', 'databaseInstanceId', false],
   ];
   for (const [, value, option, required] of config) {
     checkOption(option, value, required);

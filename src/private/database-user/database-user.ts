@@ -25,6 +25,8 @@ export interface AppUserProps {
   /** The app secret, whose user the function creates. */
   readonly appSecret: secretsmanager.ISecret;
   readonly schemaName: string;
+  /** Identifier of the database instance: a new one (a restore) runs the provisioning again. */
+  readonly databaseInstanceId: string;
   readonly logRetention: logs.RetentionDays;
 }
 
@@ -61,6 +63,9 @@ export function provisionAppUser(scope: Construct, props: AppUserProps): CustomR
       // The privileges the handler grants: a library version that changes them re-runs the
       // provisioning on the stack's update, for both users of the alternating rotation.
       Privileges: [...APP_PRIVILEGES],
+      // A new database instance (a restore from a snapshot) re-runs the provisioning, so both
+      // users' passwords and grants match the secrets again.
+      DatabaseInstance: props.databaseInstanceId,
     },
     providerReasons: {
       basicExecutionRole: 'aws-cdk-lib\'s custom resource provider function only relays one request per deployment and logs with the basic Lambda policy.',
