@@ -14,6 +14,7 @@ import { DEFAULTS } from './private/defaults';
 import { createLogGroup } from './private/logging';
 import { nagResourceFinding, suppressNag } from './private/nag';
 import { stackUniqueName } from './private/names';
+import { allowServiceToPublish } from './private/service-access';
 import { ownerOf, validate } from './private/validation';
 
 /** The bundled vault-emptying handler, next to this file's directory in both `src/` and `lib/`. */
@@ -134,18 +135,7 @@ export class FileSystemBackup extends Construct {
 
     // A vault has no snapshot to take: anything but DESTROY keeps it.
     const removalPolicy = props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : DEFAULTS.statefulRemovalPolicy;
-    this.vault = props.backupVault ?? new backup.BackupVault(this, 'Vault', {
-      // AWS Backup names: 2 to 50 letters, digits, '-' and '_'.
-      backupVaultName: stackUniqueName(this, 'Vault', 37),
-      encryptionKey: props.encryptionKey,
-      removalPolicy,
-      notificationTopic: props.notificationTopic,
-      notificationEvents: props.notificationTopic ? [
-        backup.BackupVaultEvents.BACKUP_JOB_FAILED,
-        backup.BackupVaultEvents.BACKUP_JOB_EXPIRED,
-        backup.BackupVaultEvents.RESTORE_JOB_COMPLETED,
-      ] : undefined,
-    });
+    this.vault = props.backupVault ?? this.createVault(props, removalPolicy);
 
     this.plan = new backup.BackupPlan(this, 'Plan', { backupVault: this.vault, backupPlanName: stackUniqueName(this, 'Plan', 37) });
     this.plan.addRule(new backup.BackupPlanRule({
@@ -173,6 +163,33 @@ export class FileSystemBackup extends Construct {
   }
 
   /**
+   * The new vault. Its notifications are set on the CloudFormation resource: the L2's own grant
+   * lets AWS Backup publish to the topic for any vault of any account.
+   */
+  private createVault(props: FileSystemBackupProps, removalPolicy: RemovalPolicy): backup.BackupVault {
+    const vault = new backup.BackupVault(this, 'Vault', {
+      // AWS Backup names: 2 to 50 letters, digits, '-' and '_'.
+      backupVaultName: stackUniqueName(this, 'Vault', 37),
+      encryptionKey: props.encryptionKey,
+      removalPolicy,
+    });
+    const topic = props.notificationTopic;
+    if (topic) {
+      (vault.node.defaultChild as backup.CfnBackupVault).notifications = {
+        snsTopicArn: topic.topicArn,
+        backupVaultEvents: [
+          backup.BackupVaultEvents.BACKUP_JOB_FAILED,
+          backup.BackupVaultEvents.BACKUP_JOB_EXPIRED,
+          backup.BackupVaultEvents.RESTORE_JOB_COMPLETED,
+        ],
+      };
+      // AWS Backup names the vault as the source of its notifications.
+      allowServiceToPublish(this, topic, 'backup.amazonaws.com', { arns: [vault.backupVaultArn], pattern: 'backup:backup-vault:*' });
+    }
+    return vault;
+  }
+
+  /**
    * A custom resource whose deletion stops the vault's backup jobs and deletes its recovery
    * points, then waits until the vault is empty. It is deleted after the plan (which depends on
    * it), so no new backup starts meanwhile, and before the vault (on which it depends).
@@ -187,6 +204,8 @@ export class FileSystemBackup extends Construct {
       // The provider framework waits up to its own 15-minute limit; the handler stops before.
       timeout: Duration.minutes(14),
       memorySize: 256,
+      // The one vault it may empty, whatever an event says.
+      environment: { VAULT_NAME: vault.backupVaultName },
       logGroup: createLogGroup(scope, 'FunctionLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
     });
     fn.addToRolePolicy(new iam.PolicyStatement({

@@ -14,6 +14,7 @@ import {
 } from './private/monitoring/alarms';
 import { DashboardMetrics, dashboardMetrics } from './private/monitoring/metrics';
 import { addDashboardWidgets } from './private/monitoring/widgets';
+import { allowServiceToPublish } from './private/service-access';
 import { ownerOf, validate } from './private/validation';
 
 /**
@@ -314,6 +315,13 @@ export class DashboardMonitoring extends Construct {
     this.fileSystemBurstCreditsAlarm = byName.fileSystemBurstCredits;
     this.syncErrorsAlarm = byName.syncErrors;
     this.deadLetterQueueAlarm = byName.deadLetterQueue;
+    if (props.alarmTopic && this.alarms.length > 0) {
+      // CloudWatch may publish (and use an encrypted topic's key) for these alarms only.
+      allowServiceToPublish(this, props.alarmTopic, 'cloudwatch.amazonaws.com', {
+        arns: this.alarms.map((alarm) => alarm.alarmArn),
+        pattern: 'cloudwatch:alarm:*',
+      });
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,

@@ -19,6 +19,7 @@ import { vpcFunctionRole } from './function-role';
 import { createLogGroup } from './logging';
 import { nagResourceFinding, suppressNag } from './nag';
 import { stackUniqueName } from './names';
+import { allowServiceToPublish, defaultBusRuleArn, servicePrincipalFor, TopicTarget } from './service-access';
 
 /** The schema the dashboard keeps its repository in. */
 export const SCHEMA_NAME = 'dashboard';
@@ -370,42 +371,48 @@ export class DashboardDatabase extends Construct {
     // Neither a failed rotation (of either secret) nor a refresh that failed, timed out or was
     // stopped may go unnoticed: both events go to the alarm topic.
     if (alarmTopic) {
-      // EventBridge publishes to an encrypted topic only when the key lets it (a key of this app;
-      // an imported key's policy is its owner's to change).
-      alarmTopic.masterKey?.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-      new events.Rule(this, 'RotationFailedRule', {
+      const rotationFailed = new events.Rule(this, 'RotationFailedRule', {
         description: 'Notifies the alarm topic when a rotation of a dashboard database secret fails',
         eventPattern: secretsManagerEvent('RotationFailed', [this.masterSecret, this.secret]),
-        targets: [new eventsTargets.SnsTopic(alarmTopic, {
-          message: events.RuleTargetInput.fromObject({
-            alarm: 'A rotation of a Panintelligence dashboard database secret failed: see the log of its rotation function',
-            secret: events.EventField.fromPath('$.detail.additionalEventData.SecretId'),
-            time: events.EventField.time,
-          }),
-        })],
+        targets: [new TopicTarget(alarmTopic, events.RuleTargetInput.fromObject({
+          alarm: 'A rotation of a Panintelligence dashboard database secret failed: see the log of its rotation function',
+          secret: events.EventField.fromPath('$.detail.additionalEventData.SecretId'),
+          time: events.EventField.time,
+        }))],
       });
-      new events.Rule(this, 'RefreshFailedRule', {
+      const refreshFailed = new events.Rule(this, 'RefreshFailedRule', {
         description: 'Notifies the alarm topic when the fleet refresh after a rotation does not succeed',
         eventPattern: {
           source: ['aws.states'],
           detailType: ['Step Functions Execution Status Change'],
           detail: { stateMachineArn: [stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
         },
-        targets: [new eventsTargets.SnsTopic(alarmTopic, {
-          message: events.RuleTargetInput.fromObject({
-            alarm: 'The instance refresh after a database password rotation did not succeed: instances may hold credentials that the next rotation invalidates',
-            status: events.EventField.fromPath('$.detail.status'),
-            execution: events.EventField.fromPath('$.detail.executionArn'),
-            time: events.EventField.time,
-          }),
-        })],
+        targets: [new TopicTarget(alarmTopic, events.RuleTargetInput.fromObject({
+          alarm: 'The instance refresh after a database password rotation did not succeed: instances may hold credentials that the next rotation invalidates',
+          status: events.EventField.fromPath('$.detail.status'),
+          execution: events.EventField.fromPath('$.detail.executionArn'),
+          time: events.EventField.time,
+        }))],
+      });
+      // EventBridge may publish (and use an encrypted topic's key) for these two rules only.
+      allowServiceToPublish(this, alarmTopic, 'events.amazonaws.com', {
+        arns: [rotationFailed.ruleArn, refreshFailed.ruleArn],
+        pattern: 'events:rule/*',
       });
     }
 
+    // The role EventBridge starts the refresh with may be assumed for this rule only. The rule
+    // is named so that its ARN is known without a reference to it: the rule refers to the role.
+    const ruleName = stackUniqueName(this, 'RotationSucceeded', 50);
+    const role = new iam.Role(this, 'RotationSucceededRole', {
+      assumedBy: servicePrincipalFor(this, 'events.amazonaws.com', [defaultBusRuleArn(this, ruleName)]),
+      description: 'Starts the dashboard fleet refresh after a database password rotation',
+    });
     return new events.Rule(this, 'RotationSucceeded', {
+      ruleName,
       description: 'Refreshes the dashboard fleet after its database password rotates',
       eventPattern: secretsManagerEvent('RotationSucceeded', [this.secret]),
-      targets: [new eventsTargets.SfnStateMachine(stateMachine, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+      targets: [new eventsTargets.SfnStateMachine(stateMachine, { role, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
     });
   }
 }
