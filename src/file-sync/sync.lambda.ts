@@ -12,7 +12,8 @@
  *   invocation that ends the chain (finished, failed or out of time) answers CloudFormation,
  *   once, through the response URL the chain carries.
  *
- * Environment: `MOUNT_PATH` (default `/mnt/efs`), `BUCKET_NAME` (for re-syncs),
+ * Environment: `MOUNT_PATH` (default `/mnt/efs`), `BUCKET_NAME` (the one bucket it syncs: events
+ * and requests for another are refused),
  * `SYNC_CONCURRENCY` (requests in flight during a re-sync, default 16), `SYNC_STALL_TIMEOUT_MS`
  * (default 30 s). The clients take the SDK's defaults, so `AWS_ENDPOINT_URL_S3` and
  * `AWS_ENDPOINT_URL_LAMBDA` point them at local servers.
@@ -26,6 +27,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, Context, S3EventRecord } from 'aws-lambda';
 import { decodeEventKey, DEFAULT_RESYNC_CONCURRENCY, mapKey } from './keys';
 import { SyncConflict } from './local-files';
+import { responseUrlProblem } from './response-url';
 import {
   countRemaining, decodePosition, encodePosition, Logger, resync, ResyncCounts, ResyncPosition,
   ResyncSummary, SyncContext, syncKey,
@@ -115,7 +117,15 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/** The bucket this function was deployed for: the only one it reads. */
+function ownBucket(): string {
+  const bucket = process.env.BUCKET_NAME;
+  if (!bucket) throw new Error('BUCKET_NAME is not set');
+  return bucket;
+}
+
 async function handleRecords(records: S3EventRecord[], ctx: SyncContext): Promise<void> {
+  const own = ownBucket();
   const failures: string[] = [];
   for (const record of records) {
     const eventName = record?.eventName ?? '';
@@ -124,6 +134,10 @@ async function handleRecords(records: S3EventRecord[], ctx: SyncContext): Promis
     const rawKey = record?.s3?.object?.key;
     if (!event || !bucket || typeof rawKey !== 'string') {
       log('warn', 'skipped: not an object event', { eventName, bucket, key: rawKey });
+      continue;
+    }
+    if (bucket !== own) {
+      log('warn', 'refused: an event of another bucket', { eventName, bucket });
       continue;
     }
     const key = decodeEventKey(rawKey);
@@ -161,6 +175,8 @@ function isCustomResourceEvent(event: unknown): event is CloudFormationCustomRes
 
 /** Answers CloudFormation through the pre-signed URL of the request (a few short attempts). */
 async function sendCustomResourceResponse(url: string, body: Record<string, unknown>): Promise<void> {
+  const problem = responseUrlProblem(url);
+  if (problem) throw new Error(`refused to send the answer: ${problem}`);
   const payload = Buffer.from(JSON.stringify(body));
   const put = () => new Promise<void>((resolve, reject) => {
     const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, {
@@ -333,7 +349,7 @@ async function handleCustomResource(event: CloudFormationCustomResourceEvent, ct
     });
     return;
   }
-  const bucket = String(event.ResourceProperties.BucketName ?? process.env.BUCKET_NAME ?? '');
+  const bucket = ownBucket();
   const limit = Number(event.ResourceProperties.TimeLimitSeconds);
   const chain: Chain = {
     bucket,
@@ -349,6 +365,14 @@ async function handleCustomResource(event: CloudFormationCustomResourceEvent, ct
       PhysicalResourceId: physicalId,
     },
   };
+  if (event.ResourceProperties.BucketName !== bucket) {
+    const reason = `refused: the request names the bucket ${JSON.stringify(event.ResourceProperties.BucketName)}, this function syncs ${bucket} only`;
+    log('error', 'deploy-time re-sync', { error: reason });
+    await sendCustomResourceResponse(event.ResponseURL, {
+      Status: 'FAILED', Reason: reason.slice(0, 1000), PhysicalResourceId: physicalId, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId,
+    });
+    return;
+  }
   await handleResync({ resync: true }, ctx, end, bucket, chain);
 }
 
@@ -367,11 +391,24 @@ export async function handler(event: unknown, context?: Context): Promise<Resync
   }
   if (e?.resync === true) {
     const chain = e.chain;
-    const bucket = chain?.bucket ?? process.env.BUCKET_NAME;
-    if (!bucket) throw new Error('BUCKET_NAME is not set');
+    const bucket = ownBucket();
+    // A continuation carries what its chain was started for; one that names another bucket or
+    // answers anywhere but CloudFormation was not started by this function.
+    const refusal = chain?.bucket !== undefined && chain.bucket !== bucket ? `it names the bucket ${JSON.stringify(chain.bucket)}`
+      : chain?.respondTo !== undefined ? responseUrlProblem(chain.respondTo.ResponseURL) : undefined;
+    if (refusal) {
+      log('error', 'refused: a re-sync continuation that is not this function\'s', { reason: refusal });
+      return undefined;
+    }
     return handleResync(e as Record<string, unknown>, ctx, end, bucket, chain);
   }
   if (isCustomResourceEvent(event)) {
+    // Answering at any other URL would send the summary wherever the caller chose.
+    const problem = responseUrlProblem(event.ResponseURL);
+    if (problem) {
+      log('error', 'refused: a CloudFormation request whose response URL is not CloudFormation\'s', { reason: problem });
+      return undefined;
+    }
     return handleCustomResource(event, ctx, end);
   }
   // S3 sends s3:TestEvent when notifications are configured; anything else is not ours either.
