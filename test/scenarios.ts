@@ -45,6 +45,7 @@ export const customised: Scenario = (stack) => {
     databaseAllocatedStorage: 100,
     databaseMultiAz: false,
     databaseBackupRetention: Duration.days(30),
+    databaseRequireTls: true,
     secretRotation: Duration.days(14),
     removalPolicy: RemovalPolicy.DESTROY,
     healthCheckPath: '/',

@@ -1,4 +1,4 @@
-import { CfnResource, CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnResource, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -66,6 +66,8 @@ export interface DashboardDatabaseProps {
   readonly masterSecretRotation: Duration;
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
+  /** Refuse connections without TLS (`require_secure_transport`). */
+  readonly requireTls: boolean;
 }
 
 /**
@@ -111,6 +113,8 @@ export class DashboardDatabase extends Construct {
         log_bin_trust_function_creators: '1',
         character_set_server: 'utf8mb4',
         collation_server: 'utf8mb4_unicode_ci',
+        // Off by default: the dashboard's own connection may not use TLS (the functions' do).
+        ...(props.requireTls ? { require_secure_transport: '1' } : {}),
       },
     });
 
@@ -160,6 +164,11 @@ export class DashboardDatabase extends Construct {
       excludeCharacters: PASSWORD_EXCLUDE_CHARACTERS,
     });
     this.secret = appSecret.attach(this.instance);
+    // `"ssl": true` makes the rotation functions connect with TLS and verify the server, with no
+    // fall-back to plain text (without the key they try TLS, then fall back). aws-cdk-lib writes
+    // no such key, so the template of the generated secret is written here whole.
+    requireTlsOfRotation(this.instance.node.findChild('Secret'), { username: MASTER_USERNAME });
+    requireTlsOfRotation(appSecret, { username: APP_USERNAME, dbname: SCHEMA_NAME, masterarn: this.masterSecret.secretArn });
     // A retained database keeps the secrets that log in to it; otherwise they go with the stack
     // (a restored snapshot gets a new master password from RDS and the app user's password from
     // the next provisioning).
@@ -415,6 +424,16 @@ export class DashboardDatabase extends Construct {
       targets: [new eventsTargets.SfnStateMachine(stateMachine, { role, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
     });
   }
+}
+
+/**
+ * Sets the JSON template of a generated database secret to `fields` plus `"ssl": true`, the key
+ * the rotation functions of Secrets Manager read to require TLS. `fields` must be what
+ * aws-cdk-lib writes there itself; the test of the template checks that nothing else is lost.
+ */
+function requireTlsOfRotation(secret: IConstruct, fields: Record<string, string>): void {
+  const cfn = secret.node.defaultChild as secretsmanager.CfnSecret;
+  cfn.addPropertyOverride('GenerateSecretString.SecretStringTemplate', Stack.of(secret).toJsonString({ ...fields, ssl: true }));
 }
 
 /** The CloudTrail event Secrets Manager sends for a rotation step of one of `secrets`. */

@@ -31,6 +31,8 @@ export const DEFAULTS = {
   databaseAllocatedStorage: 20,
   databaseMultiAz: true,
   databaseBackupRetention: Duration.days(7),
+  /** Off: the dashboard's own connection may not use TLS; the library's functions always do. */
+  databaseRequireTls: false,
   secretRotation: Duration.days(30),
   masterSecretRotation: Duration.days(30),
   /** The database's policy when `removalPolicy` is not given; the other stateful resources are retained. */
