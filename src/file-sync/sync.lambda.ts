@@ -12,7 +12,9 @@
  *   invocation that ends the chain (finished, failed or out of time) answers CloudFormation,
  *   once, through the response URL the chain carries.
  *
- * Environment: `MOUNT_PATH` (default `/mnt/efs`), `BUCKET_NAME` (the one bucket it syncs: events
+ * Environment: `MOUNT_PATH` (default `/mnt/efs`), `DATA_ROOT` (where the data directories are
+ * below it: `var/panintelligence` by default, `.` when an access point is rooted there),
+ * `BUCKET_NAME` (the one bucket it syncs: events
  * and requests for another are refused),
  * `SYNC_CONCURRENCY` (requests in flight during a re-sync, default 16), `SYNC_STALL_TIMEOUT_MS`
  * (default 30 s). The clients take the SDK's defaults, so `AWS_ENDPOINT_URL_S3` and

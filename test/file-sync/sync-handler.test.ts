@@ -94,6 +94,17 @@ describe('copies', () => {
     expect(read('themes', 'café', 'ü.css')).toBe('b');
   });
 
+  test('with DATA_ROOT=. (an access point rooted at the data root) the data directories are right under the mount', async () => {
+    process.env.DATA_ROOT = '.';
+    try {
+      await upload('themes/t/theme.css', 'css');
+    } finally {
+      delete process.env.DATA_ROOT;
+    }
+    expect(readFileSync(path.join(mount, 'themes', 't', 'theme.css'), 'utf8')).toBe('css');
+    expect(listTree(mount)).toEqual(['themes', 'themes/t', 'themes/t/theme.css']);
+  });
+
   test('an empty object is a file too', async () => {
     await upload('images/empty.txt', '');
     expect(statSync(data('images', 'empty.txt')).size).toBe(0);
