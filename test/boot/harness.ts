@@ -26,6 +26,8 @@ export interface RenderOptions {
   readonly schemaName?: string;
   /** Render the signal settings (as the construct does), with this boot budget. */
   readonly bootBudget?: Duration;
+  /** Numeric owner of the data on the file system. */
+  readonly dataOwner?: { uid: number; gid: number };
 }
 
 /**
@@ -44,6 +46,7 @@ export function renderUserDataText(options: RenderOptions = {}): string {
     licenceSecretArn: options.withLicence === false ? undefined : licence.secretArn,
     publicHost: loadBalancer.attrDnsName,
     schemaName: options.schemaName,
+    dataOwner: options.dataOwner,
     signal: options.bootBudget ? {
       stackId: Aws.STACK_ID,
       logicalId: Lazy.string({ produce: () => SIGNAL_RESOURCE }),

@@ -40,6 +40,9 @@ describe('renderDashboardUserData', () => {
       'PI_CDK_SIGNAL_RESOURCE=',
       'PI_CDK_BOOT_BUDGET=',
       'PI_CDK_BOOT_RESERVE=',
+      // The ids the sync function writes as: the image's user and group are given them.
+      'PI_CDK_DATA_UID=8224',
+      'PI_CDK_DATA_GID=8224',
       '',
     ].join('\n'));
     expect(text).toContain('chmod 0600 /etc/panintelligence/cdk.env\n');
@@ -47,12 +50,11 @@ describe('renderDashboardUserData', () => {
 
   test('writes where to signal and the boot budget when asked to signal', () => {
     const config = heredocBody(renderUserDataText({ bootBudget: Duration.minutes(12) }), 'PI_CDK_ENV');
-    expect(config.split('\n').slice(-5)).toEqual([
+    expect(config.split('\n').slice(-7, -3)).toEqual([
       `PI_CDK_STACK_ID=${STACK_ID}`,
       `PI_CDK_SIGNAL_RESOURCE=${SIGNAL_RESOURCE}`,
       'PI_CDK_BOOT_BUDGET=720',
       'PI_CDK_BOOT_RESERVE=90',
-      '',
     ]);
   });
 
@@ -91,6 +93,7 @@ describe('renderDashboardUserData', () => {
       "<<'PI_BOOT_HELPER'",
       'systemctl stop panintelligence.service',
       '"$boot" mount-efs',
+      '"$boot" align-owner',
       '"$boot" share-dirs',
       '"$boot" install-units',
       'systemctl start panintelligence-config.service',

@@ -21,6 +21,7 @@ trap 'failed $LINENO' ERR
 systemctl stop panintelligence.service || true
 
 "$boot" mount-efs
+"$boot" align-owner
 "$boot" share-dirs
 "$boot" install-units
 
