@@ -121,6 +121,8 @@ describe('physical names', () => {
       expect.stringMatching(/^DashboardBackupVault[0-9A-F]{8}\.BackupVaultName$/),
       // Step Functions logs under /aws/vendedlogs/, which needs a name.
       expect.stringMatching(/^DashboardDatabaseRefreshOnRotationLogs[0-9A-F]{8}\.LogGroupName$/),
+      // The role EventBridge starts the refresh with names the rule's ARN, so the rule has a name.
+      expect.stringMatching(/^DashboardDatabaseRotationSucceeded[0-9A-F]{8}\.Name$/),
     ]);
     for (const [, value] of names) {
       expect((value as any)['Fn::Join'][1][1]).toEqual({
@@ -135,8 +137,8 @@ describe('physical names', () => {
     new PanintelligenceDashboard(stack, 'Sales', props);
     new PanintelligenceDashboard(stack, 'Finance', { ...props, domainName: 'finance.example.com' });
     const names = physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value));
-    expect(names).toHaveLength(6);
-    expect(new Set(names).size).toBe(6);
+    expect(names).toHaveLength(8);
+    expect(new Set(names).size).toBe(8);
   });
 
   test('the same dashboard in two stacks of one account has different names', () => {
@@ -147,7 +149,7 @@ describe('physical names', () => {
       return stack;
     });
     const names = stacks.flatMap((stack) => physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value)));
-    expect(names).toHaveLength(6);
-    expect(new Set(names).size).toBe(6);
+    expect(names).toHaveLength(8);
+    expect(new Set(names).size).toBe(8);
   });
 });
