@@ -127,6 +127,25 @@ describe('mount-efs', () => {
   });
 });
 
+/** Stands in for the EFS mount: bound onto itself in each test's mount namespace. */
+const efs = () => path.join(dir, 'efs');
+
+/**
+ * Runs `script` as root in a private mount namespace, with `$DIR`, `$EFS`, `$HELPER` and the
+ * helper's settings (the rendered config, the test's owner) in its environment.
+ */
+function inMountNamespace(script: string) {
+  return run('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script], {
+    PATH: process.env.PATH ?? '',
+    DIR: dir,
+    EFS: efs(),
+    HELPER: helper,
+    PI_CDK_CONFIG: writeConfig(),
+    PI_EFS_MOUNT: efs(),
+    PI_OWNER: OWNER.join(':'),
+  });
+}
+
 /** The rendered config, with the test's owner as the owner of the data. */
 function writeConfig(): string {
   const file = path.join(dir, 'cdk.env');
@@ -135,7 +154,6 @@ function writeConfig(): string {
 }
 
 describe('share-dirs', () => {
-  const efs = () => path.join(dir, 'efs');
   const shared = (...parts: string[]) => path.join(efs(), 'var', 'panintelligence', ...parts);
   const instance = (name: string, ...parts: string[]) => path.join(dir, name, 'var', 'panintelligence', ...parts);
 
@@ -192,15 +210,7 @@ done >"$DIR/mounted"
 cp "$DIR/b/var/panintelligence/images/new.png" "$DIR/b-sees-new.png"
 TARGET=$DIR/a/var/panintelligence/images awk '$5 == ENVIRON["TARGET"]' /proc/self/mountinfo | wc -l >"$DIR/a-images-mounts"
 `;
-    const result = run('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script], {
-      PATH: process.env.PATH ?? '',
-      DIR: dir,
-      EFS: efs(),
-      HELPER: helper,
-      PI_CDK_CONFIG: writeConfig(),
-      PI_EFS_MOUNT: efs(),
-      PI_OWNER: OWNER.join(':'),
-    });
+    const result = inMountNamespace(script);
     if (result.status !== 0) {
       throw new Error(`share-dirs in a mount namespace failed (this test needs root):\n${result.stderr}`);
     }
@@ -258,7 +268,6 @@ TARGET=$DIR/a/var/panintelligence/images awk '$5 == ENVIRON["TARGET"]' /proc/sel
  * (`/etc`, `/root`): owned by root, private, and never to be touched.
  */
 describe('share-dirs with a link planted on the share', () => {
-  const efs = () => path.join(dir, 'efs');
   const shared = (...parts: string[]) => path.join(efs(), 'var', 'panintelligence', ...parts);
   const outside = (...parts: string[]) => path.join(dir, 'outside', ...parts);
 
@@ -302,15 +311,7 @@ for data in images themes excel svg keys; do
 done >"$DIR/mounted"
 exit "$status"
 `;
-    const result = run('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script], {
-      PATH: process.env.PATH ?? '',
-      DIR: dir,
-      EFS: efs(),
-      HELPER: helper,
-      PI_CDK_CONFIG: writeConfig(),
-      PI_EFS_MOUNT: efs(),
-      PI_OWNER: OWNER.join(':'),
-    });
+    const result = inMountNamespace(script);
     if (!fs.existsSync(path.join(dir, 'mounted'))) {
       throw new Error(`share-dirs in a mount namespace did not run (this test needs root):\n${result.stderr}`);
     }
@@ -373,7 +374,7 @@ describe('align-owner', () => {
     const stub = (name: string, body: string) =>
       writeExecutable(path.join(bin, name), `#!/bin/bash\nprintf '%s\\n' "$*" >>"${path.join(dir, name)}.log"\n${body}\n`);
     stub('getent', [
-      `case "$1 $2" in`,
+      'case "$1 $2" in',
       `  "group pi-group") echo "pi-group:x:${gid}:" ;;`,
       ...taken.map((t) => `  "${t}") echo "other:x:0:" ;;`),
       '  *) exit 2 ;;',
