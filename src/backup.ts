@@ -68,7 +68,8 @@ export interface FileSystemBackupProps {
 
   /**
    * Topic told about failed or expired backup jobs and finished restore jobs of the new vault
-   * (ignored when `backupVault` is given).
+   * (ignored when `backupVault` is given). AWS Backup is allowed to publish to it (and to use its
+   * key, when the key is of this app) for the new vault of this account only.
    *
    * @default - no notifications
    */

@@ -183,7 +183,9 @@ export interface DashboardMonitoringProps {
   readonly deadLetterQueue: sqs.IQueue;
 
   /**
-   * Topic notified when an alarm goes into ALARM and back to OK.
+   * Topic notified when an alarm goes into ALARM and back to OK. CloudWatch is allowed to
+   * publish to it (and to use its key, when the key is of this app) for these alarms of this
+   * account only.
    *
    * @default - alarms are created without actions
    */
