@@ -12,6 +12,7 @@ import { DEFAULTS } from './private/defaults';
 import { suppressNag } from './private/nag';
 import { stackUniqueName } from './private/names';
 import { keepUnlessDestroy } from './private/removal-policies';
+import { allowServiceToPublish } from './private/service-access';
 import { ownerOf, validate } from './private/validation';
 
 /**
@@ -62,7 +63,8 @@ export interface FileSystemBackupProps {
 
   /**
    * Topic told about failed or expired backup jobs and finished restore jobs of the new vault
-   * (ignored when `backupVault` is given).
+   * (ignored when `backupVault` is given). AWS Backup is allowed to publish to it (and to use its
+   * key, when the key is of this app) for the new vault of this account only.
    *
    * @default - no notifications
    */
@@ -129,18 +131,7 @@ export class FileSystemBackup extends Construct {
 
     // A vault has no snapshot to take: anything but DESTROY keeps it.
     const removalPolicy = keepUnlessDestroy(props.removalPolicy);
-    this.vault = props.backupVault ?? new backup.BackupVault(this, 'Vault', {
-      // AWS Backup names: 2 to 50 letters, digits, '-' and '_'.
-      backupVaultName: stackUniqueName(this, 'Vault', 37),
-      encryptionKey: props.encryptionKey,
-      removalPolicy,
-      notificationTopic: props.notificationTopic,
-      notificationEvents: props.notificationTopic ? [
-        backup.BackupVaultEvents.BACKUP_JOB_FAILED,
-        backup.BackupVaultEvents.BACKUP_JOB_EXPIRED,
-        backup.BackupVaultEvents.RESTORE_JOB_COMPLETED,
-      ] : undefined,
-    });
+    this.vault = props.backupVault ?? this.createVault(props, removalPolicy);
 
     this.plan = new backup.BackupPlan(this, 'Plan', { backupVault: this.vault, backupPlanName: stackUniqueName(this, 'Plan', 37) });
     this.plan.addRule(new backup.BackupPlanRule({
@@ -165,5 +156,32 @@ export class FileSystemBackup extends Construct {
     if (!props.backupVault && removalPolicy === RemovalPolicy.DESTROY) {
       this.vaultCleanup = emptyVaultOnDelete(this, { vault: this.vault, plan: this.plan, logRetention: props.logRetention ?? DEFAULTS.logRetention });
     }
+  }
+
+  /**
+   * The new vault. Its notifications are set on the CloudFormation resource: the L2's own grant
+   * lets AWS Backup publish to the topic for any vault of any account.
+   */
+  private createVault(props: FileSystemBackupProps, removalPolicy: RemovalPolicy): backup.BackupVault {
+    const vault = new backup.BackupVault(this, 'Vault', {
+      // AWS Backup names: 2 to 50 letters, digits, '-' and '_'.
+      backupVaultName: stackUniqueName(this, 'Vault', 37),
+      encryptionKey: props.encryptionKey,
+      removalPolicy,
+    });
+    const topic = props.notificationTopic;
+    if (topic) {
+      (vault.node.defaultChild as backup.CfnBackupVault).notifications = {
+        snsTopicArn: topic.topicArn,
+        backupVaultEvents: [
+          backup.BackupVaultEvents.BACKUP_JOB_FAILED,
+          backup.BackupVaultEvents.BACKUP_JOB_EXPIRED,
+          backup.BackupVaultEvents.RESTORE_JOB_COMPLETED,
+        ],
+      };
+      // AWS Backup names the vault as the source of its notifications.
+      allowServiceToPublish(this, topic, 'backup.amazonaws.com', { arns: [vault.backupVaultArn], pattern: 'backup:backup-vault:*' });
+    }
+    return vault;
   }
 }

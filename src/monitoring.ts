@@ -12,6 +12,7 @@ import {
 } from './private/monitoring/alarms';
 import { DashboardMetrics, dashboardMetrics } from './private/monitoring/metrics';
 import { addDashboardWidgets } from './private/monitoring/widgets';
+import { allowServiceToPublish } from './private/service-access';
 import { ownerOf, Rule, validate } from './private/validation';
 
 /** Rules that involve more than the alarm settings. */
@@ -137,6 +138,13 @@ export class DashboardMonitoring extends Construct {
     this.syncErrorsAlarm = byName.syncErrors;
     this.deadLetterQueueAlarm = byName.deadLetterQueue;
     this.firewallBlockedRequestsAlarm = byName.firewallBlockedRequests;
+    if (props.alarmTopic && this.alarms.length > 0) {
+      // CloudWatch may publish (and use an encrypted topic's key) for these alarms only.
+      allowServiceToPublish(this, props.alarmTopic, 'cloudwatch.amazonaws.com', {
+        arns: this.alarms.map((alarm) => alarm.alarmArn),
+        pattern: 'cloudwatch:alarm:*',
+      });
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,

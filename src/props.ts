@@ -239,6 +239,15 @@ export interface PanintelligenceDashboardProps {
   readonly databaseMultiAz?: boolean;
 
   /**
+   * Whether the database refuses connections without TLS (`require_secure_transport`). The
+   * rotation and provisioning functions always connect with TLS; turn this on once the
+   * dashboard's own database connection uses TLS too, or it can no longer log in.
+   *
+   * @default false
+   */
+  readonly databaseRequireTls?: boolean;
+
+  /**
    * How long automated database backups are kept, 1 to 35 days.
    *
    * @default Duration.days(7)

@@ -84,6 +84,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'secret',
     POLL_INTERVAL_MS: '10',
+    VAULT_NAME: VAULT,
   });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   handler = require('../src/private/backup-vault-cleanup/cleanup.lambda').handler;
@@ -170,15 +171,44 @@ test('create and update touch nothing', async () => {
   expect(points.size).toBe(1);
 });
 
-test('refuses an event without VaultName', async () => {
-  await expect(handler({ RequestType: 'Delete', ResourceProperties: {} }, plenty)).rejects.toThrow('VaultName (resource property) is missing');
+test('the vault comes from the configuration: an event without VaultName empties the configured vault', async () => {
+  points.set(arnOf(1), { status: 'COMPLETED' });
+  const log = quiet();
+  try {
+    await expect(handler({ RequestType: 'Delete', ResourceProperties: {} }, plenty)).resolves.toEqual({ PhysicalResourceId: VAULT });
+  } finally {
+    log.mockRestore();
+  }
+  expect(points.size).toBe(0);
+});
+
+test('an event naming another vault is refused and touches nothing', async () => {
+  points.set(arnOf(1), { status: 'COMPLETED' });
+  jobs.set('job-1', 'RUNNING');
+  await expect(handler({ ...deleteEvent, ResourceProperties: { VaultName: 'someone-elses-vault' } }, plenty))
+    .rejects.toThrow(`refused: the event names the vault "someone-elses-vault", this function empties ${VAULT} only`);
+  expect(requests).toEqual([]);
+  expect(points.size).toBe(1);
+  expect(jobs.get('job-1')).toBe('RUNNING');
+});
+
+test('without its configured vault it does nothing', async () => {
+  delete process.env.VAULT_NAME;
+  try {
+    await expect(handler(deleteEvent, plenty)).rejects.toThrow('VAULT_NAME is not set');
+  } finally {
+    process.env.VAULT_NAME = VAULT;
+  }
+  expect(requests).toEqual([]);
 });
 
 test('an unknown vault is an error, not an empty vault', async () => {
+  process.env.VAULT_NAME = 'other-vault';
   const log = quiet();
   try {
-    await expect(handler({ ...deleteEvent, ResourceProperties: { VaultName: 'other-vault' } }, plenty)).rejects.toThrow();
+    await expect(handler({ RequestType: 'Delete', ResourceProperties: { VaultName: 'other-vault' } }, plenty)).rejects.toThrow();
   } finally {
     log.mockRestore();
+    process.env.VAULT_NAME = VAULT;
   }
 });

@@ -194,6 +194,8 @@ describe('removalPolicy DESTROY: the vault is emptied, then deleted', () => {
     })) as any[];
     expect(fns).toHaveLength(1);
     expect(fns[0].Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 840 });
+    // The vault it empties is configured, never taken from an event.
+    expect(fns[0].Properties.Environment.Variables).toEqual({ VAULT_NAME: { 'Fn::GetAtt': [vaultId(), 'BackupVaultName'] } });
   });
 
   test('it may list this vault, delete recovery points and stop backup jobs; nothing else', () => {

@@ -92,6 +92,8 @@ describe('database, default', () => {
         collation_server: 'utf8mb4_unicode_ci',
       },
     });
+    // TLS is not required by default: the dashboard's own connection may not use it.
+    expect(only(template, 'AWS::RDS::DBParameterGroup').Properties.Parameters.require_secure_transport).toBeUndefined();
   });
 
   test('isolated subnets only', () => {
@@ -102,15 +104,17 @@ describe('database, default', () => {
     expect(group.Properties.SubnetIds).toEqual(expect.arrayContaining(isolated));
   });
 
-  test('two secrets: the master user and the app user, whose secret names the master secret', () => {
+  test('two secrets: the master user and the app user, whose secret names the master secret; both ask rotation for TLS', () => {
     const secrets = resourcesOf(template, 'AWS::SecretsManager::Secret').map(([, secret]) => secret);
     expect(secrets).toHaveLength(2);
     const templates = secrets.map((s) => s.Properties.GenerateSecretString.SecretStringTemplate);
     const masterAttachment = idOf(template, 'AWS::SecretsManager::SecretTargetAttachment', MASTER);
-    expect(templates).toContainEqual(JSON.stringify({ username: 'piadmin' }));
+    // "ssl": true: the rotation functions connect with TLS and never fall back to plain text.
+    expect(templates).toContainEqual(JSON.stringify({ username: 'piadmin', ssl: true }));
     expect(templates).toContainEqual({
-      'Fn::Join': ['', ['{"username":"pidashboard","dbname":"dashboard","masterarn":"', { Ref: masterAttachment }, '"}']],
+      'Fn::Join': ['', ['{"username":"pidashboard","dbname":"dashboard","masterarn":"', { Ref: masterAttachment }, '","ssl":true}']],
     });
+    expect(secrets.map((s) => s.Properties.GenerateSecretString.GenerateStringKey)).toEqual(['password', 'password']);
     // Attached to the instance, so it carries host, port and engine for the rotation and the instances.
     const appAttachment = idOf(template, 'AWS::SecretsManager::SecretTargetAttachment', APP);
     expect(resource(template, appAttachment).Properties.TargetType).toBe('AWS::RDS::DBInstance');
@@ -404,6 +408,14 @@ test('EventBridge may use the key of an encrypted alarm topic', () => {
     Effect: 'Allow',
     Principal: { Service: 'events.amazonaws.com' },
   }));
+});
+
+test('databaseRequireTls makes the database refuse connections without TLS', () => {
+  const { template } = synth(() => ({ databaseRequireTls: true }));
+  expect(only(template, 'AWS::RDS::DBParameterGroup').Properties.Parameters).toMatchObject({
+    require_secure_transport: '1',
+    lower_case_table_names: '1',
+  });
 });
 
 describe('database, options', () => {

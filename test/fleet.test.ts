@@ -72,16 +72,57 @@ describe('fleet, default', () => {
   });
 
   test('the instance role has Session Manager and reads only the app\'s database secret', () => {
-    template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] }),
-      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] }],
-    });
-    expect(statementsOf(template).flatMap(actionsOf)).not.toContain('secretsmanager:ListSecrets');
-    const secretReads = statementsOf(template, /FleetRole/).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+    const [, role] = fleetRole(template);
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' } },
+    ]);
+    // No managed policy: AmazonSSMManagedInstanceCore would let it read every parameter of the account.
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toEqual([{
+      PolicyName: 'session-manager',
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Action: [
+            'ssm:UpdateInstanceInformation',
+            'ssmmessages:CreateControlChannel',
+            'ssmmessages:CreateDataChannel',
+            'ssmmessages:OpenControlChannel',
+            'ssmmessages:OpenDataChannel',
+          ],
+          Resource: '*',
+        }],
+      },
+    }]);
+    const allStatements = [
+      ...Object.values(template.findResources('AWS::IAM::Policy')).map((p: any) => p.Properties.PolicyDocument),
+      ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((p: any) => p.Properties.PolicyDocument),
+      ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r: any) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)),
+    ].flatMap((doc: any) => doc.Statement);
+    expect(allStatements.flatMap((st: any) => [].concat(st.Action))).not.toContain('secretsmanager:ListSecrets');
+    const fleetPolicies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) =>
+      p.Properties.Roles.some((r: any) => /FleetRole/.test(r.Ref))) as any[];
+    const statements = fleetPolicies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const secretReads = statements.filter((s) => [].concat(s.Action).includes('secretsmanager:GetSecretValue' as never));
     expect(secretReads).toHaveLength(1);
     const appSecret = Object.keys(template.findResources('AWS::SecretsManager::SecretTargetAttachment')).filter((id) => /DatabaseAppSecretAttachment/.test(id));
     expect(appSecret).toHaveLength(1);
     expect(secretReads[0].Resource).toEqual({ Ref: appSecret[0] });
+  });
+
+  test('no statement lets the instances read Systems Manager parameters, run documents or read other secrets', () => {
+    const statements = fleetStatements(template);
+    expect(statements.length).toBeGreaterThanOrEqual(3);
+    const allowed = (action: string) => statements.filter((s) => s.Effect === 'Allow'
+      && [].concat(s.Action).some((pattern: string) => wildcardMatch(pattern, action)));
+    for (const action of ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory',
+      'ssm:SendCommand', 'ssm:GetDocument', 'ec2messages:GetMessages', 'secretsmanager:ListSecrets', 'kms:Decrypt']) {
+      expect([action, allowed(action)]).toEqual([action, []]);
+    }
+    // Every statement with a wildcard resource is the Session Manager one.
+    const anyResource = statements.filter((s) => [].concat(s.Resource).some((r: unknown) => typeof r === 'string' && r.includes('*')));
+    expect(anyResource.flatMap((s) => [].concat(s.Action)).every((a: string) => /^(ssm:UpdateInstanceInformation|ssmmessages:)/.test(a))).toBe(true);
   });
 
   test('security groups: 8224 only from the load balancer; out only to MariaDB, NFS and HTTP(S)', () => {
@@ -181,6 +222,33 @@ describe('fleet, options', () => {
     expect(userData).not.toContain('{{resolve:secretsmanager');
   });
 });
+
+/** The instance role: the one role EC2 may assume. */
+function fleetRole(template: Template): [string, any] {
+  const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, r]: [string, any]) =>
+    r.Properties.AssumeRolePolicyDocument.Statement.some((s: any) => s.Principal?.Service === 'ec2.amazonaws.com'));
+  expect(roles).toHaveLength(1);
+  return roles[0];
+}
+
+/** Every statement that applies to the instance role: inline, attached policies and managed policies. */
+function fleetStatements(template: Template): any[] {
+  const [id, role] = fleetRole(template);
+  const attached = (p: any) => (p.Properties.Roles ?? []).some((r: any) => r.Ref === id);
+  return [
+    ...(role.Properties.Policies ?? []).map((p: any) => p.PolicyDocument),
+    ...Object.values(template.findResources('AWS::IAM::Policy')).filter(attached).map((p: any) => p.Properties.PolicyDocument),
+    ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter(attached).map((p: any) => p.Properties.PolicyDocument),
+    // An AWS managed policy is not in the template: it counts as allowing anything.
+    ...(role.Properties.ManagedPolicyArns ?? []).map(() => ({ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] })),
+  ].flatMap((doc: any) => doc.Statement);
+}
+
+/** Whether an IAM action pattern (`*` and `?` wildcards, case-insensitive) matches `action`. */
+function wildcardMatch(pattern: string, action: string): boolean {
+  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`, 'i').test(action);
+}
 
 /** The user data's Fn::Join parts with the rendered config's lines among them. */
 function configLines(template: Template): string[] {

@@ -62,6 +62,41 @@ describe('load balancer, default', () => {
     });
   });
 
+  test('only requests for the dashboard\'s host reach the fleet; others, an IP address included, get a fixed 404', () => {
+    const listener = httpsListener(template);
+    expect(listener.Properties.DefaultActions).toEqual([{
+      Type: 'fixed-response',
+      FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not found' },
+    }]);
+    const targetGroup = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'));
+    expect(targetGroup).toHaveLength(1);
+    // The one way to the fleet: a rule on the host name.
+    expect(forwardsTo(template, targetGroup[0])).toEqual([{
+      priority: 10,
+      conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['bi.example.com'] } }],
+    }]);
+  });
+
+  test('/pi/version is not served to the internet, whatever the host; the health check still uses it', () => {
+    const rules = rulesOf(template, httpsListenerId(template));
+    const hidden = rules.filter((r) => r.Properties.Actions.some((a: any) => a.Type === 'fixed-response'));
+    expect(hidden.map((r) => r.Properties)).toEqual([expect.objectContaining({
+      Priority: 1,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/pi/version', '/pi/version/*', '/pi/version;*'] } }],
+      Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not found' } }],
+    })]);
+    // Evaluated before the rule that forwards the dashboard's host.
+    const forward = rules.find((r) => r.Properties.Actions.some((a: any) => a.Type === 'forward'));
+    expect(forward.Properties.Priority).toBeGreaterThan(1);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/pi/version' });
+  });
+
+  test('HTTPS responses carry Strict-Transport-Security', () => {
+    expect(httpsListener(template).Properties.ListenerAttributes).toEqual([
+      { Key: 'routing.http.response.strict_transport_security.header_value', Value: 'max-age=31536000' },
+    ]);
+  });
+
   test('an alias A record for the domain points at the load balancer', () => {
     template.hasResourceProperties('AWS::Route53::RecordSet', {
       Name: 'bi.example.com.',
@@ -105,6 +140,13 @@ describe('load balancer, options', () => {
     template.resourceCountIs('AWS::Route53::RecordSet', 0);
     const lbId = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))[0];
     expect(stack.resolve(dashboard.url)).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [lbId, 'DNSName'] }, '/pi/']] });
+    // The load balancer's name is then the dashboard's host: requests by IP address still get the 404.
+    const targetGroup = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'))[0];
+    expect(forwardsTo(template, targetGroup)).toEqual([{
+      priority: 10,
+      conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [{ 'Fn::GetAtt': [lbId, 'DNSName'] }] } }],
+    }]);
+    expect(httpsListener(template).Properties.DefaultActions[0].Type).toBe('fixed-response');
   });
 
   test('a domain with a certificate but no hosted zone makes no record but keeps the domain in the URL', () => {
@@ -179,3 +221,30 @@ describe('drain time: reports under way survive an instance leaving', () => {
     expect(() => synth(() => ({ drainTime }))).toThrow(/PanintelligenceDashboard Test\/Dashboard: drainTime must be whole seconds from 0 to 3600/);
   });
 });
+function httpsListenerId(template: Template): string {
+  const ids = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::Listener', { Properties: { Port: 443 } }));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+function httpsListener(template: Template): any {
+  return template.toJSON().Resources[httpsListenerId(template)];
+}
+
+function rulesOf(template: Template, listenerId: string): any[] {
+  return Object.values(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule', {
+    Properties: { ListenerArn: { Ref: listenerId } },
+  }));
+}
+
+/** Every way a request reaches `targetGroup`: the listener's default action or a rule's. */
+function forwardsTo(template: Template, targetGroup: string): Array<{ priority: number | 'default'; conditions: any[] }> {
+  const forwards = (actions: any[]) => actions.some((a) => a.Type === 'forward' && a.TargetGroupArn?.Ref === targetGroup);
+  const listeners = Object.entries(template.findResources('AWS::ElasticLoadBalancingV2::Listener')) as Array<[string, any]>;
+  return [
+    ...listeners.filter(([, l]) => forwards(l.Properties.DefaultActions)).map(() => ({ priority: 'default' as const, conditions: [] })),
+    ...listeners.flatMap(([id]) => rulesOf(template, id))
+      .filter((r) => forwards(r.Properties.Actions))
+      .map((r) => ({ priority: r.Properties.Priority, conditions: r.Properties.Conditions })),
+  ];
+}

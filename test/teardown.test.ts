@@ -236,6 +236,8 @@ describe('physical names', () => {
       // Step Functions logs under /aws/vendedlogs/, which needs a name.
       expect.stringMatching(/^DashboardDatabaseRefreshOnRotationLogs[0-9A-F]{8}\.LogGroupName$/),
       expect.stringMatching(/^DashboardPreUpgradeBackupWaiterLogs[0-9A-F]{8}\.LogGroupName$/),
+      // The role EventBridge starts the refresh with names the rule's ARN, so the rule has a name.
+      expect.stringMatching(/^DashboardDatabaseRotationSucceeded[0-9A-F]{8}\.Name$/),
     ]);
     for (const [, value] of names) {
       expect((value as any)['Fn::Join'][1][1]).toEqual({
@@ -265,8 +267,8 @@ describe('physical names', () => {
     new PanintelligenceDashboard(stack, 'Sales', props);
     new PanintelligenceDashboard(stack, 'Finance', { ...props, domainName: 'finance.example.com' });
     const names = physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value));
-    expect(names).toHaveLength(12);
-    expect(new Set(names).size).toBe(12);
+    expect(names).toHaveLength(14);
+    expect(new Set(names).size).toBe(14);
   });
 
   test('the same dashboard in two stacks of one account has different names', () => {
@@ -277,7 +279,7 @@ describe('physical names', () => {
       return stack;
     });
     const names = stacks.flatMap((stack) => physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value)));
-    expect(names).toHaveLength(12);
-    expect(new Set(names).size).toBe(12);
+    expect(names).toHaveLength(14);
+    expect(new Set(names).size).toBe(14);
   });
 });

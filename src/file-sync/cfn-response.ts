@@ -4,6 +4,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { responseUrlProblem } from './response-url';
 
 /** The part of a CloudFormation custom-resource request this function reads. */
 export interface CustomResourceRequest {
@@ -67,6 +68,8 @@ export async function answer(to: PendingResponse, problem: string | undefined, d
 
 /** Uploads the answer to the pre-signed URL of the request, in a few short attempts. */
 async function sendCustomResourceResponse(url: string, body: Record<string, unknown>): Promise<void> {
+  const problem = responseUrlProblem(url);
+  if (problem) throw new Error(`refused to send the answer: ${problem}`);
   const payload = Buffer.from(JSON.stringify(body));
   const put = () => new Promise<void>((resolve, reject) => {
     const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, {

@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PREFIX_DIRECTORIES } from './keys';
+import { DATA_OWNER, DATA_ROOT, PREFIX_DIRECTORIES } from './keys';
 import { DEFAULTS } from '../private/defaults';
 import { vpcFunctionRole } from '../private/function-role';
 import { handlerAsset } from '../private/handler-resource';
@@ -20,7 +20,7 @@ import { ownerOf, validate, wholeNumberIn } from '../private/validation';
 /** Construct id of aws-cdk-lib's singleton that configures bucket notifications in a stack. */
 const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
 
-/** Where the function mounts the file system (the access point exposes its root). */
+/** Where the function mounts its access point, which exposes /var/panintelligence of the file system. */
 const MOUNT_PATH = '/mnt/efs';
 
 /** The bundled handler, sync.lambda.ts. */
@@ -60,8 +60,9 @@ export interface FileSyncProps {
   readonly vpcSubnets: ec2.SubnetSelection;
 
   /**
-   * The file system that holds the dashboard's data directories. The function reaches it
-   * through an access point of its own, as root, and is allowed to its NFS port.
+   * The file system that holds the dashboard's data directories. The function reaches them
+   * through an access point of its own, rooted at `/var/panintelligence` and acting as the
+   * dashboard's user and group, and is allowed to its NFS port.
    */
   readonly fileSystem: efs.FileSystem;
 
@@ -166,7 +167,10 @@ export class FileSync extends Construct {
   /** Events the function could not handle after Lambda's retries (SSE-SQS, TLS only). */
   public readonly deadLetterQueue: sqs.Queue;
 
-  /** The function's way into the file system: its root, as POSIX user 0:0. */
+  /**
+   * The function's way into the file system: `/var/panintelligence` only, as the dashboard's
+   * user and group (8224:8224), never as root.
+   */
   public readonly accessPoint: efs.AccessPoint;
 
   /** Security group of the function: egress only, HTTPS out and NFS to the file system. */
@@ -208,11 +212,15 @@ export class FileSync extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
+    // Everything the function writes is the dashboard's, without root access: a link on the
+    // share can lead it nowhere outside the data root, and it can change no one else's files.
+    const owner = { uid: String(DATA_OWNER.uid), gid: String(DATA_OWNER.gid) };
     this.accessPoint = new efs.AccessPoint(this, 'AccessPoint', {
       fileSystem: props.fileSystem,
-      path: '/',
-      // Root, so new files can be handed to the owner of their data directory.
-      posixUser: { uid: '0', gid: '0' },
+      path: `/${DATA_ROOT}`,
+      posixUser: owner,
+      // Made so on the first mount when no instance has made it yet.
+      createAcl: { ownerUid: owner.uid, ownerGid: owner.gid, permissions: '755' },
     });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -241,7 +249,15 @@ export class FileSync extends Construct {
       resources: [this.bucket.bucketArn],
     }));
     this.bucket.encryptionKey?.grantDecrypt(role);
-    props.fileSystem.grantRootAccess(role);
+    // Mount and write through its access point only; no root access.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+      resources: [props.fileSystem.fileSystemArn],
+      conditions: {
+        Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
+        StringEquals: { 'elasticfilesystem:AccessPointArn': this.accessPoint.accessPointArn },
+      },
+    }));
 
     const timeout = props.timeout ?? DEFAULT_TIMEOUT;
     const concurrency = props.concurrency ?? DEFAULTS.syncConcurrency;
@@ -260,6 +276,8 @@ export class FileSync extends Construct {
       filesystem: new AccessPointMount(this.accessPoint, MOUNT_PATH),
       environment: {
         MOUNT_PATH,
+        // The access point's root is the data root: the data directories are right under the mount.
+        DATA_ROOT: '.',
         BUCKET_NAME: this.bucket.bucketName,
         SYNC_CONCURRENCY: Token.isUnresolved(concurrency) ? Token.asString(concurrency) : String(concurrency),
       },

@@ -8,6 +8,14 @@
 export const DATA_ROOT = 'var/panintelligence';
 
 /**
+ * The numeric user and group that own the data on the file system, as NFS sees them. The sync
+ * function writes as them (its access point's POSIX user), and every instance gives the image's
+ * `pi-user` and `pi-group` these ids at first boot, so files either side makes belong to the
+ * dashboard. Chosen outside the ranges Ubuntu hands out to system and first login users.
+ */
+export const DATA_OWNER = { uid: 8224, gid: 8224 } as const;
+
+/**
  * Upload prefixes and the data directory each one fills. `keys` and `logs` are deliberately
  * absent: nothing in the bucket may ever write there.
  */

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { close, createWriteStream, fchmod, fchown, fstat, open, Stats, WriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, rename, rmdir, stat, chmod, chown, unlink, utimes } from 'node:fs/promises';
+import { chmod, lchown, lstat, lutimes, mkdir, readdir, realpath, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -87,8 +87,40 @@ export function targetPath(mountPath: string, mapped: MappedKey): string {
   return path.join(dataDirectoryPath(mountPath, mapped.directory), ...mapped.segments);
 }
 
+/**
+ * The levels between the mount and the data directories: `DATA_ROOT` (`var/panintelligence`) when
+ * the file system's root is mounted, none (env `DATA_ROOT=.`) when an access point rooted at the
+ * data root is.
+ */
+function dataRootParts(): string[] {
+  return (process.env.DATA_ROOT ?? DATA_ROOT).split('/').filter(part => part !== '' && part !== '.');
+}
+
 function dataDirectoryPath(mountPath: string, directory: string): string {
-  return path.join(mountPath, DATA_ROOT, directory);
+  return path.join(mountPath, ...dataRootParts(), directory);
+}
+
+/** The real path of each mount point: the mount is this function's own, so it is resolved once. */
+const realMounts = new Map<string, Promise<string>>();
+
+/**
+ * Fails unless `dir` still resolves to where the path says, with no symbolic link on the way: a
+ * directory swapped for a link after it was checked is caught before anything is written or
+ * removed through it. Node.js cannot open a file relative to a directory descriptor, so the
+ * check is repeated at each step that uses the path.
+ */
+async function assertUnmoved(mountPath: string, dir: string): Promise<void> {
+  let realMount = realMounts.get(mountPath);
+  if (!realMount) {
+    realMount = realpath(mountPath);
+    realMounts.set(mountPath, realMount);
+  }
+  const expected = path.join(await realMount, path.relative(mountPath, dir));
+  const actual = await realpath(dir).catch(err => {
+    if (isMissing(err)) return undefined;
+    throw err;
+  });
+  if (actual !== expected) throw new SyncConflict(`${dir} was replaced while in use (it leads to ${actual ?? 'nothing'})`);
 }
 
 function isMissing(err: unknown): boolean {
@@ -118,7 +150,7 @@ async function makeDirectory(p: string, owner: Owner): Promise<boolean> {
     throw err;
   }
   await chmod(p, DIRECTORY_MODE); // mkdir's mode is filtered by the umask
-  await chown(p, owner.uid, owner.gid);
+  await lchown(p, owner.uid, owner.gid);
   return true;
 }
 
@@ -131,23 +163,20 @@ async function removeEmptyDirectories(deepestLast: readonly string[]): Promise<v
 
 /**
  * Returns the owner of a data directory, creating it (and `var/panintelligence` above it) with
- * mode 0755 when no instance has made it yet. A created directory takes its parent's owner.
+ * mode 0755 when no instance has made it yet. A created directory takes its parent's owner. A
+ * symbolic link at any level is refused: any client of the file system could have planted it.
  */
 async function ensureDataDirectory(mountPath: string, directory: string): Promise<Owner> {
   let current = mountPath;
   let st = await stat(current);
-  for (const part of [...DATA_ROOT.split('/'), directory]) {
+  for (const part of [...dataRootParts(), directory]) {
     const next = path.join(current, part);
-    let nextSt: Stats | undefined;
-    try {
-      nextSt = await stat(next); // follows links: these levels are administered, not uploaded
-    } catch (err) {
-      if (!isMissing(err)) throw err;
-    }
+    let nextSt = await lstatOrUndefined(next);
     if (!nextSt) {
       await makeDirectory(next, st);
-      nextSt = await stat(next);
+      nextSt = await lstat(next);
     }
+    if (nextSt.isSymbolicLink()) throw new SyncConflict(`${next} is a symbolic link`);
     if (!nextSt.isDirectory()) throw new SyncConflict(`${next} is not a directory`);
     current = next;
     st = nextSt;
@@ -184,6 +213,13 @@ async function ensureParents(mountPath: string, mapped: MappedKey, owner: Owner,
  * The modification time is set after the file is closed: on NFS the close flushes the writes,
  * which would otherwise move it again. No fsync: closing a file on NFS flushes it.
  *
+ * A directory on the way swapped for a symbolic link after it was checked: the temporary file is
+ * created exclusively (never through a link), and its directory must still be the one checked
+ * once it is open and again just before the rename, or nothing is kept. What remains is the
+ * moment between that last look and the rename, in which the directory could only be moved
+ * within the share (a rename through a link to anywhere else fails, as the temporary file is not
+ * there).
+ *
  * @returns the number of bytes written
  */
 export async function writeAtomically(mountPath: string, mapped: MappedKey, source: Readable, options: WriteOptions = {}): Promise<number> {
@@ -206,6 +242,8 @@ export async function writeAtomically(mountPath: string, mapped: MappedKey, sour
     for (let attempt = 1; fd === undefined; attempt++) {
       if (attempt > 1) known?.checked.clear();
       parent = await ensureParents(mountPath, mapped, owner, createdDirectories, known);
+      // Before anything is created in it: the directory may have been checked by an earlier copy.
+      await assertUnmoved(mountPath, parent);
       tempPath = path.join(parent, `${TEMP_PREFIX}${TEMP_STEM}${(tempCounter++).toString(36)}.tmp`);
       try {
         fd = await openFile(tempPath, 'wx', FILE_MODE);
@@ -215,6 +253,8 @@ export async function writeAtomically(mountPath: string, mapped: MappedKey, sour
       }
     }
     temp = tempPath; // only ever remove a file this copy created
+    // ...and once it holds the temporary file: still the directory that was checked.
+    await assertUnmoved(mountPath, parent);
     const target = path.join(parent, mapped.segments[mapped.segments.length - 1]);
     // Each call costs a round trip on NFS: only when the umask took bits off, or the owner differs.
     // eslint-disable-next-line no-bitwise -- permission bits
@@ -262,8 +302,9 @@ export async function writeAtomically(mountPath: string, mapped: MappedKey, sour
     if (options.expectedSize !== undefined && written !== options.expectedSize) {
       throw new Error(`copy ended after ${written} of ${options.expectedSize} bytes`);
     }
-    if (options.mtime) await utimes(tempPath, options.mtime, options.mtime);
-
+    // Last look before the directory is used by path again (lutimes: never the times of a link).
+    await assertUnmoved(mountPath, parent);
+    if (options.mtime) await lutimes(tempPath, options.mtime, options.mtime);
     try {
       await rename(tempPath, target);
     } catch (err) {
@@ -319,6 +360,8 @@ export async function removeFile(mountPath: string, mapped: MappedKey): Promise<
   const st = await lstatOrUndefined(target);
   if (!st) return false;
   if (st.isDirectory()) throw new SyncConflict(`${target} is a directory`);
+  // Also catches a data directory that is a link, which no lstat above looked at.
+  await assertUnmoved(mountPath, current);
   try {
     await unlink(target);
   } catch (err) {
@@ -365,7 +408,10 @@ export async function sweepTemporaryFiles(mountPath: string, olderThanMs: number
     }
   };
   for (const directory of DATA_DIRECTORIES) {
-    await visit(dataDirectoryPath(mountPath, directory));
+    const dir = dataDirectoryPath(mountPath, directory);
+    // A data directory that is a link leads somewhere the sweep has no business in.
+    if ((await lstatOrUndefined(dir))?.isSymbolicLink()) continue;
+    await visit(dir);
   }
   return removed;
 }

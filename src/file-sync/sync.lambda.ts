@@ -12,7 +12,10 @@
  *   invocation that ends the chain (finished, failed or out of time) answers CloudFormation,
  *   once, through the response URL the chain carries.
  *
- * Environment: `MOUNT_PATH` (default `/mnt/efs`), `BUCKET_NAME` (for re-syncs),
+ * Environment: `MOUNT_PATH` (default `/mnt/efs`), `DATA_ROOT` (where the data directories are
+ * below it: `var/panintelligence` by default, `.` when an access point is rooted there),
+ * `BUCKET_NAME` (the one bucket it syncs: events
+ * and requests for another are refused),
  * `SYNC_CONCURRENCY` (requests in flight during a re-sync, default 16), `SYNC_STALL_TIMEOUT_MS`
  * (default 30 s). The clients take the SDK's defaults, so `AWS_ENDPOINT_URL_S3` and
  * `AWS_ENDPOINT_URL_LAMBDA` point them at local servers.
@@ -28,6 +31,7 @@ import { answerDue, before, copyDeadline, countingDue, invocationEnd } from './d
 import { decodeEventKey, mapKey } from './keys';
 import { SyncConflict } from './local-files';
 import { syncKey } from './reconcile';
+import { responseUrlProblem } from './response-url';
 import { noCounts, ResyncSummary } from './resync';
 import { DEFAULT_RESYNC_CONCURRENCY } from '../private/shared/defaults';
 
@@ -72,7 +76,15 @@ function requestedConcurrency(): number {
   return Number.isInteger(n) && n >= 1 ? n : DEFAULT_RESYNC_CONCURRENCY;
 }
 
+/** The bucket this function was deployed for: the only one it reads. */
+function ownBucket(): string {
+  const bucket = process.env.BUCKET_NAME;
+  if (!bucket) throw new Error('BUCKET_NAME is not set');
+  return bucket;
+}
+
 async function handleRecords(records: S3EventRecord[], ctx: SyncContext): Promise<void> {
+  const own = ownBucket();
   const failures: string[] = [];
   for (const record of records) {
     const eventName = record?.eventName ?? '';
@@ -81,6 +93,10 @@ async function handleRecords(records: S3EventRecord[], ctx: SyncContext): Promis
     const rawKey = record?.s3?.object?.key;
     if (!event || !bucket || typeof rawKey !== 'string') {
       log('warn', 'skipped: not an object event', { eventName, bucket, key: rawKey });
+      continue;
+    }
+    if (bucket !== own) {
+      log('warn', 'refused: an event of another bucket', { eventName, bucket });
       continue;
     }
     const key = decodeEventKey(rawKey);
@@ -155,7 +171,7 @@ async function handleCustomResource(request: CustomResourceRequest, ctx: SyncCon
     await answer(respondTo, undefined);
     return;
   }
-  const bucket = String(request.ResourceProperties.BucketName ?? process.env.BUCKET_NAME ?? '');
+  const bucket = ownBucket();
   const limit = Number(request.ResourceProperties.TimeLimitSeconds);
   const chain: Chain = {
     bucket,
@@ -164,6 +180,12 @@ async function handleCustomResource(request: CustomResourceRequest, ctx: SyncCon
     stopBy: limit > 0 ? Date.now() + limit * 1000 : undefined,
     respondTo,
   };
+  if (request.ResourceProperties.BucketName !== bucket) {
+    const reason = `refused: the request names the bucket ${JSON.stringify(request.ResourceProperties.BucketName)}, this function syncs ${bucket} only`;
+    log('error', 'deploy-time re-sync', { error: reason });
+    await answer(respondTo, reason);
+    return;
+  }
   await handleResync({ resync: true }, ctx, end, bucket, chain);
 }
 
@@ -182,11 +204,24 @@ export async function handler(event: unknown, context?: Context): Promise<Resync
   }
   if (e?.resync === true) {
     const chain = e.chain;
-    const bucket = chain?.bucket ?? process.env.BUCKET_NAME;
-    if (!bucket) throw new Error('BUCKET_NAME is not set');
+    const bucket = ownBucket();
+    // A continuation carries what its chain was started for; one that names another bucket or
+    // answers anywhere but CloudFormation was not started by this function.
+    const refusal = chain?.bucket !== undefined && chain.bucket !== bucket ? `it names the bucket ${JSON.stringify(chain.bucket)}`
+      : chain?.respondTo !== undefined ? responseUrlProblem(chain.respondTo.ResponseURL) : undefined;
+    if (refusal) {
+      log('error', 'refused: a re-sync continuation that is not this function\'s', { reason: refusal });
+      return undefined;
+    }
     return handleResync(e as Record<string, unknown>, ctx, end, bucket, chain);
   }
   if (isCustomResourceRequest(event)) {
+    // Answering at any other URL would send the summary wherever the caller chose.
+    const problem = responseUrlProblem(event.ResponseURL);
+    if (problem) {
+      log('error', 'refused: a CloudFormation request whose response URL is not CloudFormation\'s', { reason: problem });
+      return undefined;
+    }
     return handleCustomResource(event, ctx, end);
   }
   // S3 sends s3:TestEvent when notifications are configured; anything else is not ours either.

@@ -1,4 +1,4 @@
-import { CfnResource, CustomResource, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnResource, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -47,7 +47,7 @@ export const PASSWORD_EXCLUDE_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
  */
 export interface DashboardDatabaseProps extends Pick<ResolvedDashboardProps,
 'databaseInstanceType' | 'databaseAllocatedStorage' | 'databaseMultiAz' | 'databaseBackupRetention'
-| 'secretRotation' | 'masterSecretRotation' | 'removal' | 'logRetention' | 'databaseSnapshotIdentifier'> {
+| 'databaseRequireTls' | 'secretRotation' | 'masterSecretRotation' | 'removal' | 'logRetention' | 'databaseSnapshotIdentifier'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   readonly rotationSubnets: ec2.SubnetSelection;
@@ -104,6 +104,8 @@ export class DashboardDatabase extends Construct {
         log_bin_trust_function_creators: '1',
         character_set_server: 'utf8mb4',
         collation_server: 'utf8mb4_unicode_ci',
+        // Off by default: the dashboard's own connection may not use TLS (the functions' do).
+        ...(props.databaseRequireTls ? { require_secure_transport: '1' } : {}),
       },
     });
 
@@ -158,6 +160,11 @@ export class DashboardDatabase extends Construct {
       excludeCharacters: PASSWORD_EXCLUDE_CHARACTERS,
     });
     this.secret = appSecret.attach(this.instance);
+    // `"ssl": true` makes the rotation functions connect with TLS and verify the server, with no
+    // fall-back to plain text (without the key they try TLS, then fall back). aws-cdk-lib writes
+    // no such key, so the template of the generated secret is written here whole.
+    requireTlsOfRotation(this.instance.node.findChild('Secret'), { username: MASTER_USERNAME });
+    requireTlsOfRotation(appSecret, { username: APP_USERNAME, dbname: SCHEMA_NAME, masterarn: this.masterSecret.secretArn });
     // A retained database keeps the secrets that log in to it; otherwise they go with the stack
     // (a restored snapshot gets a new master password from RDS and the app user's password from
     // the next provisioning).
@@ -275,6 +282,16 @@ export class DashboardDatabase extends Construct {
     application.node.addDependency(group);
     return group;
   }
+}
+
+/**
+ * Sets the JSON template of a generated database secret to `fields` plus `"ssl": true`, the key
+ * the rotation functions of Secrets Manager read to require TLS. `fields` must be what
+ * aws-cdk-lib writes there itself; the test of the template checks that nothing else is lost.
+ */
+function requireTlsOfRotation(secret: IConstruct, fields: Record<string, string>): void {
+  const cfn = secret.node.defaultChild as secretsmanager.CfnSecret;
+  cfn.addPropertyOverride('GenerateSecretString.SecretStringTemplate', Stack.of(secret).toJsonString({ ...fields, ssl: true }));
 }
 
 /**

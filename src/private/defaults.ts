@@ -33,6 +33,8 @@ export const DASHBOARD_DEFAULTS = {
   databaseAllocatedStorage: 20,
   databaseMultiAz: true,
   databaseBackupRetention: Duration.days(7),
+  /** Off: the dashboard's own connection may not use TLS; the library's functions always do. */
+  databaseRequireTls: false,
   secretRotation: Duration.days(30),
   masterSecretRotation: Duration.days(30),
   syncFunctionRuntime: lambda.Runtime.NODEJS_24_X,

@@ -59,7 +59,8 @@ export class DashboardFleet extends Construct {
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'Panintelligence dashboard instances',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+      // In the role itself, so the agent can register as soon as the instance starts.
+      inlinePolicies: { 'session-manager': new iam.PolicyDocument({ statements: [sessionManagerStatement()] }) },
     });
     // The boot script reports its outcome to this stack, and to no other.
     const stackId = Stack.of(this).stackId;
@@ -68,9 +69,10 @@ export class DashboardFleet extends Construct {
       resources: [stackId],
     }));
     suppressNag(this.role, [{
-      id: 'AwsSolutions-IAM4',
-      reason: 'AmazonSSMManagedInstanceCore is the maintained policy for Session Manager, the only way into the instances.',
-      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore'],
+      id: 'AwsSolutions-IAM5',
+      reason: 'Session Manager only: the SSM agent registers the instance and opens session channels, actions that take no '
+        + 'narrower resource than *. No Parameter Store, Run Command or other Systems Manager access.',
+      appliesTo: ['Resource::*'],
     }]);
 
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
@@ -244,4 +246,23 @@ function minInstancesInService(min: number, max: number): number {
     return 0;
   }
   return Math.max(0, Math.min(min, max - 1));
+}
+
+/**
+ * What the SSM agent needs for Session Manager, and nothing more (the actions of AWS's
+ * AWSCloud9SSMInstanceProfile). AmazonSSMManagedInstanceCore would also let every instance read
+ * every Systems Manager parameter of the account and run documents: an internet-facing server
+ * holds the two secrets it needs and nothing else.
+ */
+function sessionManagerStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: [
+      'ssm:UpdateInstanceInformation',
+      'ssmmessages:CreateControlChannel',
+      'ssmmessages:CreateDataChannel',
+      'ssmmessages:OpenControlChannel',
+      'ssmmessages:OpenDataChannel',
+    ],
+    resources: ['*'],
+  });
 }

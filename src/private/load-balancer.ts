@@ -12,6 +12,23 @@ import type { ResolvedDashboardProps } from './resolved-props';
 /** The dashboard's HTTP port on each instance. */
 export const APP_PORT = 8224;
 
+/**
+ * `Strict-Transport-Security` of every HTTPS response: browsers that saw the dashboard once
+ * never try plain HTTP for it again, for a year.
+ */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000';
+
+/**
+ * Paths the internet is not served: the version page tells a scanner which release to attack.
+ * The health checks reach the instances directly, not through the listener. `;` starts path
+ * parameters, which Tomcat drops before routing.
+ */
+export const HIDDEN_PATHS = ['/pi/version', '/pi/version/*', '/pi/version;*'];
+
+/** Listener rule priorities: the hidden paths first, then the dashboard's host. */
+const HIDDEN_PATHS_PRIORITY = 1;
+const DASHBOARD_HOST_PRIORITY = 10;
+
 /** Internal: what the load-balancer tier needs. */
 export interface DashboardLoadBalancerProps extends Pick<ResolvedDashboardProps,
 'certificate' | 'domainName' | 'hostedZone' | 'sslPolicy' | 'healthCheckPath' | 'accessLogs' | 'idleTimeout' | 'drainTime'> {
@@ -77,8 +94,21 @@ export class DashboardLoadBalancer extends Construct {
       protocol: elbv2.ApplicationProtocol.HTTPS,
       certificates: [this.certificate],
       sslPolicy: props.sslPolicy,
+      // Only requests for the dashboard's host reach it (addFleet); a scan by IP address or by
+      // another name gets this.
+      defaultAction: notFound(),
+    });
+    // An L1 override rather than the L2's setAttribute, which older aws-cdk-lib releases lack.
+    (this.httpsListener.node.defaultChild as elbv2.CfnListener).addPropertyOverride('ListenerAttributes', [
+      { Key: 'routing.http.response.strict_transport_security.header_value', Value: STRICT_TRANSPORT_SECURITY },
+    ]);
+    this.httpsListener.addAction('HiddenPaths', {
+      priority: HIDDEN_PATHS_PRIORITY,
+      conditions: [elbv2.ListenerCondition.pathPatterns(HIDDEN_PATHS)],
+      action: notFound(),
     });
 
+    // The host the dashboard's proxy settings name: its links and redirects point there.
     this.publicHost = props.domainName ?? this.loadBalancer.loadBalancerDnsName;
 
     if (props.domainName && props.hostedZone) {
@@ -90,9 +120,14 @@ export class DashboardLoadBalancer extends Construct {
     }
   }
 
-  /** Sends all HTTPS traffic to `targets` on the dashboard's port, with sticky sessions. */
+  /**
+   * Sends HTTPS requests for the dashboard's host to `targets` on the dashboard's port, with
+   * sticky sessions.
+   */
   public addFleet(targets: elbv2.IApplicationLoadBalancerTarget): elbv2.ApplicationTargetGroup {
     return this.httpsListener.addTargets('Fleet', {
+      priority: DASHBOARD_HOST_PRIORITY,
+      conditions: [elbv2.ListenerCondition.hostHeaders([this.publicHost])],
       port: APP_PORT,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [targets],
@@ -111,4 +146,9 @@ export class DashboardLoadBalancer extends Construct {
       },
     });
   }
+}
+
+/** The listener's answer to what it does not serve: no body worth scanning for. */
+function notFound(): elbv2.ListenerAction {
+  return elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' });
 }

@@ -1,9 +1,11 @@
-import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, Dependable, IDependable } from 'constructs';
 import { DEFAULTS } from './defaults';
 import { createLogGroup } from './logging';
 import type { ResolvedDashboardProps } from './resolved-props';
+import { servicePrincipalFor } from './service-access';
 
 /** Internal: what the network tier needs from the dashboard's props. */
 export type DashboardNetworkProps = Pick<ResolvedDashboardProps,
@@ -34,6 +36,13 @@ export class DashboardNetwork extends Construct {
       this.vpc = props.vpc;
     } else {
       const flowLogGroup = createLogGroup(this, 'FlowLogs', { retention: props.logRetention });
+      // VPC Flow Logs may assume it for flow logs of this account and region only.
+      const stack = Stack.of(this);
+      const flowLogRole = new iam.Role(this, 'FlowLogRole', {
+        assumedBy: servicePrincipalFor(this, 'vpc-flow-logs.amazonaws.com',
+          [`arn:${Aws.PARTITION}:ec2:${stack.region}:${stack.account}:vpc-flow-log/*`]),
+        description: 'Delivers the dashboard VPC\'s flow logs to their log group',
+      });
       this.vpc = new ec2.Vpc(this, 'Vpc', {
         maxAzs: DEFAULTS.availabilityZones,
         natGateways: props.natGateways,
@@ -44,7 +53,7 @@ export class DashboardNetwork extends Construct {
         ],
         flowLogs: {
           All: {
-            destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+            destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup, flowLogRole),
             trafficType: ec2.FlowLogTrafficType.ALL,
           },
         },

@@ -61,18 +61,19 @@ function keyStatements(services: string[], account: string, topicArn?: string): 
 
 /**
  * Lets every service that notifies `topic` deliver: CloudWatch alarms, EventBridge rules, AWS
- * Backup and Auto Scaling. EventBridge and AWS Backup are granted on a topic of this app, and on
- * its key, by aws-cdk-lib as their rule and vault are made; CloudWatch and Auto Scaling are
- * granted here. For an imported topic or key, which the construct cannot change, synth warns with
- * every statement its owner must add.
+ * Backup and Auto Scaling. The first three are granted on a topic of this app, and on its key,
+ * where their alarms, rules and vault are made, each for those resources only
+ * (`allowServiceToPublish`); Auto Scaling's service-linked role is granted the key here. For an
+ * imported topic or key, which the construct cannot change, synth warns with every statement its
+ * owner must add.
  */
 export function allowAlarmTopicPublishers(scope: Construct, topic: sns.ITopic): void {
   const stack = Stack.of(scope);
   const account = stack.account;
 
-  // Once a topic of this app has a policy, it no longer has SNS's default one, under which
-  // CloudWatch alarms of the account could publish.
-  const ownTopic = topic.addToResourcePolicy(topicStatement(topic, ['cloudwatch.amazonaws.com'], account)).statementAdded;
+  // A topic of this app gets each publisher's statement, tied to its alarms, rules or vault,
+  // where they are made (allowServiceToPublish); an imported topic's policy is its owner's.
+  const ownTopic = topic instanceof sns.Topic;
   if (!ownTopic) {
     Annotations.of(scope).addWarningV2(IMPORTED_TOPIC_WARNING,
       `alarmTopic ${describe(stack, topic.topicArn)} is imported, so its access policy cannot be changed here: add this statement to it, `
@@ -80,10 +81,11 @@ export function allowAlarmTopicPublishers(scope: Construct, topic: sns.ITopic): 
       + render(stack, topicStatement(topic, TOPIC_PUBLISHERS, account)));
   }
 
-  // An imported topic does not say how it is encrypted; a topic of this app does.
+  // An imported topic does not say how it is encrypted; a topic of this app does. The services'
+  // own key statements come with their topic statements; Auto Scaling's role needs its own.
   const key = topic.masterKey;
   const keyAdded = key
-    ? keyStatements(['cloudwatch.amazonaws.com'], account).every((statement) => key.addToResourcePolicy(statement).statementAdded)
+    ? key.addToResourcePolicy(keyStatements([], account)[1]).statementAdded
     : ownTopic;
   if (!keyAdded) {
     Annotations.of(scope).addWarningV2(IMPORTED_KEY_WARNING,

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -14,6 +15,7 @@ import { fleetCheckFunction } from './maintenance/maintenance';
 import { WindowSpec } from './maintenance/window';
 import { nagResourceFinding, suppressNag } from './nag';
 import { stackUniqueName } from './names';
+import { allowServiceToPublish, defaultBusRuleArn, servicePrincipalFor, TopicTarget } from './service-access';
 
 /** Internal: the fleet to refresh, the secrets whose rotations it follows, and who hears of failures. */
 export interface RotationRefreshProps {
@@ -50,49 +52,64 @@ export function refreshFleetAfterRotation(scope: Construct, props: RotationRefre
   // stopped may go unnoticed: both events go to the alarm topic.
   const alarmTopic = props.alarmTopic;
   if (alarmTopic) {
-    new events.Rule(scope, 'RotationFailedRule', {
+    const rotationFailed = new events.Rule(scope, 'RotationFailedRule', {
       description: 'Notifies the alarm topic when a rotation of a dashboard database secret fails',
       eventPattern: secretsManagerEvent('RotationFailed', [props.masterSecret, props.appSecret]),
-      targets: [new eventsTargets.SnsTopic(alarmTopic, {
-        message: events.RuleTargetInput.fromObject({
-          alarm: 'A rotation of a Panintelligence dashboard database secret failed: see the log of its rotation function',
-          secret: events.EventField.fromPath('$.detail.additionalEventData.SecretId'),
-          time: events.EventField.time,
-        }),
-      })],
+      targets: [new TopicTarget(alarmTopic, events.RuleTargetInput.fromObject({
+        alarm: 'A rotation of a Panintelligence dashboard database secret failed: see the log of its rotation function',
+        secret: events.EventField.fromPath('$.detail.additionalEventData.SecretId'),
+        time: events.EventField.time,
+      }))],
     });
-    new events.Rule(scope, 'RefreshFailedRule', {
+    const refreshFailed = new events.Rule(scope, 'RefreshFailedRule', {
       description: 'Notifies the alarm topic when the fleet refresh after a rotation does not succeed',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
         detail: { stateMachineArn: [stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
       },
-      targets: [new eventsTargets.SnsTopic(alarmTopic, {
-        message: events.RuleTargetInput.fromObject({
-          alarm: 'The instance refresh after a database password rotation did not succeed: instances may hold credentials that the next rotation invalidates',
-          status: events.EventField.fromPath('$.detail.status'),
-          execution: events.EventField.fromPath('$.detail.executionArn'),
-          time: events.EventField.time,
-        }),
-      })],
+      targets: [new TopicTarget(alarmTopic, events.RuleTargetInput.fromObject({
+        alarm: 'The instance refresh after a database password rotation did not succeed: instances may hold credentials that the next rotation invalidates',
+        status: events.EventField.fromPath('$.detail.status'),
+        execution: events.EventField.fromPath('$.detail.executionArn'),
+        time: events.EventField.time,
+      }))],
+    });
+    // EventBridge may publish (and use an encrypted topic's key) for these two rules only.
+    allowServiceToPublish(scope, alarmTopic, 'events.amazonaws.com', {
+      arns: [rotationFailed.ruleArn, refreshFailed.ruleArn],
+      pattern: 'events:rule/*',
     });
   }
 
+  // The role EventBridge starts the state machine with may be assumed for these two rules only.
+  // The rules are named so that their ARNs are known without a reference to them: each rule
+  // refers to the role.
+  const windowRuleName = stackUniqueName(scope, 'WindowCheck', 50);
+  const rotationRuleName = stackUniqueName(scope, 'RotationSucceeded', 50);
+  const role = new iam.Role(scope, 'RotationSucceededRole', {
+    assumedBy: servicePrincipalFor(scope, 'events.amazonaws.com',
+      [defaultBusRuleArn(scope, rotationRuleName), defaultBusRuleArn(scope, windowRuleName)]),
+    description: 'Starts the dashboard fleet refresh after a database password rotation or in the maintenance window',
+  });
+
   // The safety net: at each opening of the window, whatever happened to the rotation's event.
   new events.Rule(scope, 'WindowCheck', {
+    ruleName: windowRuleName,
     description: 'Refreshes the dashboard fleet in the maintenance window if an instance predates the app secret\'s last change',
     schedule: events.Schedule.expression(windowOpeningSchedule(props.maintenanceWindow)),
     targets: [new eventsTargets.SfnStateMachine(stateMachine, {
       input: events.RuleTargetInput.fromObject({ trigger: 'maintenance-window' }),
+      role,
       retryAttempts: 8,
       maxEventAge: Duration.hours(1),
     })],
   });
   return new events.Rule(scope, 'RotationSucceeded', {
+    ruleName: rotationRuleName,
     description: 'Refreshes the dashboard fleet, in the maintenance window, after its database password rotates',
     eventPattern: secretsManagerEvent('RotationSucceeded', [props.appSecret]),
-    targets: [new eventsTargets.SfnStateMachine(stateMachine, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+    targets: [new eventsTargets.SfnStateMachine(stateMachine, { role, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
   });
 }
 

@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  BOOT_SRC_DIR,
   DATABASE_SECRET_ARN,
   heredocBody,
   installRenderedHelper,
@@ -39,7 +40,8 @@ const NASTY = 'Pw0rdMark=a&b/c$HOME \'q\' "dq" \\back\\\\slash ;|*? %s{}[]~#! ';
 const ROTATED = 'Rotated0Mark=&/$\'"\\ pw';
 // A value a shell would run (in the scratch directory) if it ever evaluated one.
 const USERNAME = 'pi_admin$(touch EVAL)`touch TICK`';
-const LICENCE_XML = '<licence customer="Acme &amp; Sons" key="k=v/x+y==" expires=\'2030-01-01\'>$ABC \\ &lt;</licence>';
+// A one-line licence: XML declaration, attributes in both quotes, an entity, base64, non-ASCII letters.
+const LICENCE_XML = '<?xml version="1.0"?><licence customer="Acme &amp; Söhne (UK)" key="k=v/x+y==" expires=\'2030-01-01\' users="5">ALM-1, id: a_b;</licence>';
 
 interface Scenario {
   readonly dir: string;
@@ -263,6 +265,34 @@ describe('with a licence secret', () => {
     expect(envFile('dashboard.env')).toBe('PI_DB_PASSWORD=old\n');
     expect(permissions(path.join(scenario.root, 'dashboard.env'))).toBe(0o640);
     expect(fs.readdirSync(scenario.root)).toEqual(['dashboard.env']);
+  });
+
+  test.each([
+    ['a command substitution', 'ALM-1234$(touch EVAL)', 0x24],
+    ['a backquote', 'ALM-1234`touch TICK`', 0x60],
+    ['a variable', '<licence>ALM-1234 ${HOME}</licence>', 0x24],
+    ['a backslash', '<licence>ALM-1234\\n</licence>', 0x5c],
+    ['a glob', '<licence>ALM-1234*</licence>', 0x2a],
+    ['a pipe', '<licence>ALM-1234|id</licence>', 0x7c],
+    ['a history expansion', '<licence>ALM-1234!!</licence>', 0x21],
+    ['a tab', '<licence>ALM-1234\tx</licence>', 0x09],
+    ['a NUL', '<licence>ALM-1234\u0000</licence>', 0x00],
+  ])('refuses a licence holding %s: nothing is written where a shell might read it', (_, licence, codePoint) => {
+    fs.writeFileSync(path.join(scenario.root, 'dashboard.env'), 'PI_DB_PASSWORD=old\n', { mode: 0o640 });
+    setSecret(LICENCE_SECRET_ARN, licence);
+    const result = configure();
+    expect(result.status).not.toBe(0);
+    // The code point only: no part of the licence is printed.
+    expect(result.stderr).toContain(`the licence holds a character no licence has (U+${codePoint.toString(16).toUpperCase().padStart(4, '0')})`);
+    expect(envFile('dashboard.env')).toBe('PI_DB_PASSWORD=old\n');
+    expect(fs.readdirSync(scenario.root)).toEqual(['dashboard.env']);
+  });
+
+  test('hands the secrets to the parser through pipes, never a here-string (which bash may put in a temporary file)', () => {
+    const source = fs.readFileSync(path.join(BOOT_SRC_DIR, 'panintelligence-boot.sh'), 'utf-8');
+    expect(source).not.toMatch(/<<<\s*"?\$(database|licence)/);
+    expect(source).not.toContain('<<<');
+    expect(source).toContain('3< <(printf \'%s\' "$database") 4< <(printf \'%s\' "$licence")');
   });
 
   test('fails loudly after retrying when the database secret cannot be read', () => {

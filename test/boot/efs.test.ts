@@ -127,8 +127,33 @@ describe('mount-efs', () => {
   });
 });
 
+/** Stands in for the EFS mount: bound onto itself in each test's mount namespace. */
+const efs = () => path.join(dir, 'efs');
+
+/**
+ * Runs `script` as root in a private mount namespace, with `$DIR`, `$EFS`, `$HELPER` and the
+ * helper's settings (the rendered config, the test's owner) in its environment.
+ */
+function inMountNamespace(script: string) {
+  return run('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script], {
+    PATH: process.env.PATH ?? '',
+    DIR: dir,
+    EFS: efs(),
+    HELPER: helper,
+    PI_CDK_CONFIG: writeConfig(),
+    PI_EFS_MOUNT: efs(),
+    PI_OWNER: OWNER.join(':'),
+  });
+}
+
+/** The rendered config, with the test's owner as the owner of the data. */
+function writeConfig(): string {
+  const file = path.join(dir, 'cdk.env');
+  write(file, heredocBody(renderUserDataText({ dataOwner: { uid: OWNER[0], gid: OWNER[1] } }), 'PI_CDK_ENV'), 0o600);
+  return file;
+}
+
 describe('share-dirs', () => {
-  const efs = () => path.join(dir, 'efs');
   const shared = (...parts: string[]) => path.join(efs(), 'var', 'panintelligence', ...parts);
   const instance = (name: string, ...parts: string[]) => path.join(dir, name, 'var', 'panintelligence', ...parts);
 
@@ -136,6 +161,7 @@ describe('share-dirs', () => {
     fs.mkdirSync(efs());
     const result = run('bash', [helper, 'share-dirs'], {
       PATH: process.env.PATH ?? '',
+      PI_CDK_CONFIG: writeConfig(),
       PI_ROOT: instance('a'),
       PI_EFS_MOUNT: efs(),
       PI_FSTAB: path.join(dir, 'fstab'),
@@ -184,14 +210,7 @@ done >"$DIR/mounted"
 cp "$DIR/b/var/panintelligence/images/new.png" "$DIR/b-sees-new.png"
 TARGET=$DIR/a/var/panintelligence/images awk '$5 == ENVIRON["TARGET"]' /proc/self/mountinfo | wc -l >"$DIR/a-images-mounts"
 `;
-    const result = run('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script], {
-      PATH: process.env.PATH ?? '',
-      DIR: dir,
-      EFS: efs(),
-      HELPER: helper,
-      PI_EFS_MOUNT: efs(),
-      PI_OWNER: OWNER.join(':'),
-    });
+    const result = inMountNamespace(script);
     if (result.status !== 0) {
       throw new Error(`share-dirs in a mount namespace failed (this test needs root):\n${result.stderr}`);
     }
@@ -220,8 +239,9 @@ TARGET=$DIR/a/var/panintelligence/images awk '$5 == ENVIRON["TARGET"]' /proc/sel
     expect(fs.existsSync(instance('a', 'images', 'new.png'))).toBe(false);
     expect(read(instance('a', 'logs', 'dashboard.log'))).toBe('local log');
 
-    // Owned by the dashboard's user, directories 0755.
-    for (const name of SHARED) {
+    // Owned by the dashboard's user, directories 0755; the data root too, so the sync function
+    // can make a data directory that no instance has made yet.
+    for (const name of [...SHARED, '.']) {
       const stat = fs.statSync(shared(name));
       expect([name, stat.uid, stat.gid, permissions(shared(name))]).toEqual([name, ...OWNER, 0o755]);
     }
@@ -239,5 +259,186 @@ TARGET=$DIR/a/var/panintelligence/images awk '$5 == ENVIRON["TARGET"]' /proc/sel
         '',
       ].join('\n'));
     }
+  });
+});
+
+/**
+ * Links planted on the share, by any client of the file system, before an instance boots: the
+ * boot runs as root and must follow none of them. `outside` stands for the instance's own files
+ * (`/etc`, `/root`): owned by root, private, and never to be touched.
+ */
+describe('share-dirs with a link planted on the share', () => {
+  const shared = (...parts: string[]) => path.join(efs(), 'var', 'panintelligence', ...parts);
+  const outside = (...parts: string[]) => path.join(dir, 'outside', ...parts);
+
+  beforeEach(() => {
+    fs.mkdirSync(efs());
+    for (const name of ['a', 'b']) write(path.join(dir, `fstab-${name}`), '');
+    write(outside('shadow'), 'root only', 0o600);
+    fs.mkdirSync(outside('root'), { mode: 0o700 });
+    fs.chmodSync(outside('root'), 0o700);
+    write(path.join(dir, 'a', 'var', 'panintelligence', 'images', 'logo.png'), 'image');
+  });
+
+  /** Owner, mode and content of everything under `outside`, to compare before and after. */
+  function outsideState(): string[] {
+    return ['', ...fs.readdirSync(outside(), { recursive: true }) as string[]].sort().map((name) => {
+      const st = fs.lstatSync(outside(name));
+      return `${name} ${st.uid}:${st.gid} ${(st.mode % 0o10000).toString(8)} ${st.isFile() ? fs.readFileSync(outside(name), 'utf-8') : ''}`;
+    });
+  }
+
+  /**
+   * Runs share-dirs for each of `instances` in a mount namespace (`$EFS` bound onto itself stands
+   * in for the EFS mount); `between` runs after the first. Returns the result of the last, and
+   * which shared directories ended up mounted on it.
+   */
+  function boot(instances: string[], between = ''): { status: number | null; stderr: string; mounted: string[] } {
+    const script = `
+set -uo pipefail
+mount --bind "$EFS" "$EFS"
+boot() { PI_ROOT=$DIR/$1/var/panintelligence PI_FSTAB=$DIR/fstab-$1 bash "$HELPER" share-dirs; }
+status=0
+for instance in ${instances.join(' ')}; do
+  boot "$instance" || status=$?
+  if [[ ! -e $DIR/between-done ]]; then
+    touch "$DIR/between-done"
+    ${between}
+  fi
+done
+for data in images themes excel svg keys; do
+  if mountpoint -q "$DIR/$instance/var/panintelligence/$data"; then echo "$data"; fi
+done >"$DIR/mounted"
+exit "$status"
+`;
+    const result = inMountNamespace(script);
+    if (!fs.existsSync(path.join(dir, 'mounted'))) {
+      throw new Error(`share-dirs in a mount namespace did not run (this test needs root):\n${result.stderr}`);
+    }
+    return { status: result.status, stderr: result.stderr, mounted: read(path.join(dir, 'mounted')).trim().split('\n').filter(Boolean) };
+  }
+
+  test.each([
+    ['the seed lock, to a root-only file', () => ['.seed.lock', outside('shadow')], '.seed.lock: it is a symbolic link'],
+    ['the seed lock, to a file that does not exist yet', () => ['.seed.lock', outside('nologin')], '.seed.lock: it is a symbolic link'],
+    ['a seed marker, to a file that does not exist yet', () => ['.seeded-images', outside('nologin')], '.seeded-images: it is a symbolic link'],
+    ['a shared directory, to a private directory', () => ['themes', outside('root')], 'themes: it is a symbolic link'],
+    ['a link inside a directory not seeded yet', () => [path.join('images', 'evil'), outside('shadow')], 'images: it holds symbolic links'],
+    ['the data root, to a private directory', () => ['.', outside('root')], 'var/panintelligence: it is a symbolic link'],
+  ])('%s: refused, and nothing outside the share is touched or mounted', (_, link, message) => {
+    const [name, target] = link();
+    fs.mkdirSync(path.dirname(shared(name)), { recursive: true });
+    fs.symlinkSync(target, name === '.' ? shared() : shared(name));
+    const before = outsideState();
+
+    const result = boot(['a']);
+
+    expect(result.stderr).toContain(message);
+    expect(result.status).not.toBe(0);
+    expect(outsideState()).toEqual(before);
+    expect(result.mounted).toEqual([]);
+  });
+
+  test('a later boot follows no link left inside a shared directory, and binds the share\'s own directories', () => {
+    const before = outsideState();
+    const result = boot(['a', 'b'], `
+ln -s "$DIR/outside/shadow" "$EFS/var/panintelligence/images/shadow.png"
+ln -s "$DIR/outside/root" "$EFS/var/panintelligence/themes/private"
+`);
+    expect(result.stderr).not.toContain('ERROR');
+    expect(result.status).toBe(0);
+    expect(result.mounted).toEqual(SHARED);
+    expect(outsideState()).toEqual(before);
+    // The links themselves stay on the share, as planted.
+    expect(fs.lstatSync(shared('images', 'shadow.png')).isSymbolicLink()).toBe(true);
+  });
+
+  test('a bind mount that is not the share\'s own directory (a link followed at a reboot) is undone and refused', () => {
+    const result = boot(['a', 'a'], `
+umount "$DIR/a/var/panintelligence/images"
+mount --bind "$DIR/outside/root" "$DIR/a/var/panintelligence/images"
+`);
+    expect(result.stderr).toContain('refusing the bind mount on');
+    expect(result.status).not.toBe(0);
+    expect(result.mounted).not.toContain('images');
+  });
+});
+
+describe('align-owner', () => {
+  const local = (...parts: string[]) => path.join(dir, 'root', ...parts);
+  let bin: string;
+
+  /** Stand-ins for the account tools, with the image's user and group at `uid`:`gid`. */
+  function image(uid: number, gid: number, taken: string[] = []) {
+    bin = path.join(dir, 'bin');
+    const stub = (name: string, body: string) =>
+      writeExecutable(path.join(bin, name), `#!/bin/bash\nprintf '%s\\n' "$*" >>"${path.join(dir, name)}.log"\n${body}\n`);
+    stub('getent', [
+      'case "$1 $2" in',
+      `  "group pi-group") echo "pi-group:x:${gid}:" ;;`,
+      ...taken.map((t) => `  "${t}") echo "other:x:0:" ;;`),
+      '  *) exit 2 ;;',
+      'esac',
+    ].join('\n'));
+    stub('id', `[[ "$*" == "-u pi-user" ]] && echo ${uid}`);
+    stub('groupmod', 'exit 0');
+    stub('usermod', 'exit 0');
+  }
+
+  const calls = (name: string) => (fs.existsSync(path.join(dir, `${name}.log`)) ? read(path.join(dir, `${name}.log`)).trim().split('\n') : []);
+  const ownerOf = (file: string) => { const st = fs.lstatSync(file); return [st.uid, st.gid]; };
+
+  function alignOwner() {
+    return run('bash', [helper, 'align-owner'], {
+      PATH: `${bin}:${process.env.PATH}`,
+      PI_CDK_CONFIG: writeConfig(),
+      PI_LOCAL_ROOT: local(),
+    });
+  }
+
+  beforeEach(() => {
+    // The image's files of its user and group, a link of theirs, and someone else's.
+    write(local('home', 'pi-user', '.profile'), 'profile');
+    write(local('opt', 'pi', 'app.jar'), 'jar');
+    write(local('opt', 'pi', 'group-only'), 'g');
+    write(local('etc', 'passwd'), 'root:x:0:0');
+    fs.chownSync(local('home', 'pi-user', '.profile'), 1001, 1001);
+    fs.chownSync(local('opt', 'pi', 'app.jar'), 1001, 1001);
+    fs.chownSync(local('opt', 'pi', 'group-only'), 0, 1001);
+    fs.symlinkSync(local('etc', 'passwd'), local('opt', 'pi', 'passwd-link'));
+    fs.lchownSync(local('opt', 'pi', 'passwd-link'), 1001, 1001);
+  });
+
+  test('gives pi-user and pi-group the data\'s ids, and their files on this disk follow, links themselves only', () => {
+    image(1001, 1001);
+    const result = alignOwner();
+    expect(result.stderr).toContain(`now have the ids ${OWNER.join(':')} (were 1001:1001)`);
+    expect(result.status).toBe(0);
+    expect(calls('groupmod')).toEqual([`-g ${OWNER[1]} pi-group`]);
+    expect(calls('usermod')).toEqual([`-u ${OWNER[0]} pi-user`]);
+    expect(ownerOf(local('home', 'pi-user', '.profile'))).toEqual(OWNER);
+    expect(ownerOf(local('opt', 'pi', 'app.jar'))).toEqual(OWNER);
+    expect(ownerOf(local('opt', 'pi', 'group-only'))).toEqual([0, OWNER[1]]);
+    expect(ownerOf(local('opt', 'pi', 'passwd-link'))).toEqual(OWNER);
+    expect(ownerOf(local('etc', 'passwd'))).toEqual([0, 0]);
+  });
+
+  test('changes nothing when the image already uses the ids', () => {
+    image(OWNER[0], OWNER[1]);
+    expect(alignOwner().status).toBe(0);
+    expect([calls('groupmod'), calls('usermod')]).toEqual([[], []]);
+    expect(ownerOf(local('opt', 'pi', 'app.jar'))).toEqual([1001, 1001]);
+  });
+
+  test.each([
+    ['the user id', [`passwd ${OWNER[0]}`], `user id ${OWNER[0]} is taken`],
+    ['the group id', [`group ${OWNER[1]}`], `group id ${OWNER[1]} is taken`],
+  ])('refuses, changing nothing, when %s belongs to someone else', (_, taken, message) => {
+    image(1001, 1001, taken);
+    const result = alignOwner();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(message);
+    expect([calls('groupmod'), calls('usermod')]).toEqual([[], []]);
+    expect(ownerOf(local('opt', 'pi', 'app.jar'))).toEqual([1001, 1001]);
   });
 });

@@ -30,6 +30,8 @@ export interface RenderOptions {
   readonly waitForOldVersion?: boolean;
   /** Identifier of the database instance. */
   readonly databaseInstanceId?: string;
+  /** Numeric owner of the data on the file system. */
+  readonly dataOwner?: { uid: number; gid: number };
 }
 
 /**
@@ -48,6 +50,7 @@ export function renderUserDataText(options: RenderOptions = {}): string {
     licenceSecretArn: options.withLicence === false ? undefined : licence.secretArn,
     publicHost: loadBalancer.attrDnsName,
     schemaName: options.schemaName,
+    dataOwner: options.dataOwner,
     signal: options.bootBudget ? {
       stackId: Aws.STACK_ID,
       logicalId: Lazy.string({ produce: () => SIGNAL_RESOURCE }),

@@ -42,6 +42,9 @@ describe('renderDashboardUserData', () => {
       'PI_CDK_SIGNAL_RESOURCE=',
       'PI_CDK_BOOT_BUDGET=',
       'PI_CDK_BOOT_RESERVE=',
+      // The ids the sync function writes as: the image's user and group are given them.
+      'PI_CDK_DATA_UID=8224',
+      'PI_CDK_DATA_GID=8224',
       'PI_CDK_EXCLUSIVE_UPGRADE=',
       'PI_CDK_DATABASE_INSTANCE=',
       '',
@@ -103,6 +106,7 @@ describe('renderDashboardUserData', () => {
       "<<'PI_BOOT_HELPER'",
       'systemctl stop panintelligence.service',
       '"$boot" mount-efs',
+      '"$boot" align-owner',
       '"$boot" share-dirs',
       '"$boot" install-units',
       'systemctl start panintelligence-config.service',

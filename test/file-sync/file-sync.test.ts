@@ -139,7 +139,7 @@ describe('the sync function', () => {
       Handler: 'index.handler',
       MemorySize: 512,
       Timeout: 900,
-      Environment: { Variables: { MOUNT_PATH: '/mnt/efs', BUCKET_NAME: { Ref: bucketId }, SYNC_CONCURRENCY: '16' } },
+      Environment: { Variables: { MOUNT_PATH: '/mnt/efs', DATA_ROOT: '.', BUCKET_NAME: { Ref: bucketId }, SYNC_CONCURRENCY: '16' } },
     });
   });
 
@@ -176,17 +176,25 @@ describe('the sync function', () => {
     });
   });
 
-  test('mounts the file system at MOUNT_PATH through a root access point on /', () => {
-    template.hasResourceProperties('AWS::EFS::AccessPoint', {
+  test('mounts only the data root, as the dashboard\'s user and group, never as root', () => {
+    const accessPoints = Object.entries(template.findResources('AWS::EFS::AccessPoint')) as Array<[string, any]>;
+    expect(accessPoints).toHaveLength(1);
+    const [accessPointId, accessPoint] = accessPoints[0];
+    expect(accessPoint.Properties).toEqual({
       FileSystemId: { Ref: id(fixture.fileSystem) },
-      PosixUser: { Uid: '0', Gid: '0' },
-      RootDirectory: { Path: '/' },
+      PosixUser: { Uid: '8224', Gid: '8224' },
+      RootDirectory: {
+        Path: '/var/panintelligence',
+        CreationInfo: { OwnerUid: '8224', OwnerGid: '8224', Permissions: '755' },
+      },
+      AccessPointTags: expect.any(Array),
     });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      FileSystemConfigs: [{ LocalMountPath: '/mnt/efs', Arn: Match.anyValue() }],
-    });
-    // Created only once the mount targets exist.
     const fn = template.findResources('AWS::Lambda::Function')[functionId];
+    expect(fixture.stack.resolve(fixture.sync.accessPoint.accessPointId)).toEqual({ Ref: accessPointId });
+    expect(fn.Properties.FileSystemConfigs).toEqual([{ LocalMountPath: '/mnt/efs', Arn: fixture.stack.resolve(fixture.sync.accessPoint.accessPointArn) }]);
+    // The data directories are right under the mount.
+    expect(fn.Properties.Environment.Variables).toMatchObject({ MOUNT_PATH: '/mnt/efs', DATA_ROOT: '.' });
+    // Created only once the mount targets exist.
     const mountTargets = Object.keys(template.findResources('AWS::EFS::MountTarget'));
     expect(mountTargets.length).toBeGreaterThan(0);
     expect(fn.DependsOn).toEqual(expect.arrayContaining(mountTargets));
@@ -256,7 +264,6 @@ describe('the function role is least privilege', () => {
       'ec2:DescribeSubnets',
       'ec2:UnassignPrivateIpAddresses',
       'elasticfilesystem:ClientMount',
-      'elasticfilesystem:ClientRootAccess',
       'elasticfilesystem:ClientWrite',
       'lambda:InvokeFunction',
       'logs:CreateLogStream',
@@ -278,12 +285,17 @@ describe('the function role is least privilege', () => {
     expect(list.Resource).toEqual({ 'Fn::GetAtt': [bucketId, 'Arn'] });
   });
 
-  test('root access to the file system only through its mount targets; logs only to its log group', () => {
-    expect(statements).toContainEqual(expect.objectContaining({
-      Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
-      Condition: { Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' } },
+  test('mounts and writes the file system only through its access point and a mount target, without root access; logs only to its log group', () => {
+    const efsStatements = statements.filter(s => asArray(s.Action).some((a: string) => a.startsWith('elasticfilesystem:')));
+    expect(efsStatements).toEqual([{
+      Effect: 'Allow',
+      Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+      Condition: {
+        Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
+        StringEquals: { 'elasticfilesystem:AccessPointArn': fixture.stack.resolve(fixture.sync.accessPoint.accessPointArn) },
+      },
       Resource: { 'Fn::GetAtt': [id(fixture.fileSystem), 'Arn'] },
-    }));
+    }]);
     const logsStatement = statements.find(s => asArray(s.Action).includes('logs:PutLogEvents'))!;
     expect(logsStatement.Resource).toEqual({ 'Fn::GetAtt': [id(fixture.sync.logGroup), 'Arn'] });
   });

@@ -148,6 +148,7 @@ export function handlerEnvironment(port: number, mountPath: string): Record<stri
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_REGION: 'us-east-1',
     MOUNT_PATH: mountPath,
+    BUCKET_NAME: BUCKET,
   };
 }
 

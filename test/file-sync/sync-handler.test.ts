@@ -6,7 +6,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   BUCKET, created, deleteObject, handlerEnvironment, listTree, LocalS3, modeOf, putObject, removed, s3Event, testClient,
 } from './helpers';
@@ -14,6 +14,8 @@ import { TEMP_PREFIX } from '../../src/file-sync/keys';
 import { handler } from '../../src/file-sync/sync.lambda';
 
 const s3 = new LocalS3();
+/** A bucket of the same server that the function was not deployed for. */
+const OTHER_BUCKET = 'someone-elses';
 let client: S3Client;
 const savedEnv = { ...process.env };
 let caseDir: string;
@@ -90,6 +92,17 @@ describe('copies', () => {
     await handler(s3Event('ObjectCreated:Put', 'themes/caf%C3%A9/%C3%BC.css'));
     expect(read('images', 'my photo+1 (2).png')).toBe('a');
     expect(read('themes', 'café', 'ü.css')).toBe('b');
+  });
+
+  test('with DATA_ROOT=. (an access point rooted at the data root) the data directories are right under the mount', async () => {
+    process.env.DATA_ROOT = '.';
+    try {
+      await upload('themes/t/theme.css', 'css');
+    } finally {
+      delete process.env.DATA_ROOT;
+    }
+    expect(readFileSync(path.join(mount, 'themes', 't', 'theme.css'), 'utf8')).toBe('css');
+    expect(listTree(mount)).toEqual(['themes', 'themes/t', 'themes/t/theme.css']);
   });
 
   test('an empty object is a file too', async () => {
@@ -466,7 +479,6 @@ describe('deploy-time re-sync (CloudFormation custom resource)', () => {
 
   beforeEach(() => {
     responses = [];
-    delete process.env.BUCKET_NAME;
   });
 
   const request = (requestType: 'Create' | 'Update' | 'Delete') => ({
@@ -514,14 +526,88 @@ describe('deploy-time re-sync (CloudFormation custom resource)', () => {
     expect(responses[0].body).toMatchObject({ Status: 'SUCCESS' });
   });
 
+  /** Runs `work` with the function deployed for a bucket the server does not have. */
+  async function withMissingBucket(work: () => Promise<unknown>): Promise<void> {
+    process.env.BUCKET_NAME = 'no-such-bucket';
+    try {
+      await work();
+    } finally {
+      process.env.BUCKET_NAME = BUCKET;
+    }
+  }
+
   test('a Create that cannot list the bucket answers FAILED instead of leaving CloudFormation waiting', async () => {
-    await handler({ ...request('Create'), ResourceProperties: { ServiceToken: 'x', BucketName: 'no-such-bucket' } });
+    await withMissingBucket(() => handler({ ...request('Create'), ResourceProperties: { ServiceToken: 'x', BucketName: 'no-such-bucket' } }));
     expect(responses[0].body).toMatchObject({ Status: 'FAILED' });
     expect(String(responses[0].body.Reason)).toMatch(/re-sync failed/);
   });
 
   test('an Update that cannot list the bucket still answers SUCCESS, so a rollback cannot get stuck', async () => {
-    await handler({ ...request('Update'), ResourceProperties: { ServiceToken: 'x', BucketName: 'no-such-bucket' } });
+    await withMissingBucket(() => handler({ ...request('Update'), ResourceProperties: { ServiceToken: 'x', BucketName: 'no-such-bucket' } }));
     expect(responses[0].body).toMatchObject({ Status: 'SUCCESS' });
+  });
+
+  test('a request naming another bucket is refused: FAILED, and nothing of either bucket is copied', async () => {
+    await putObject(client, 'images/a.png', 'a');
+    await handler({ ...request('Create'), ResourceProperties: { ServiceToken: 'x', BucketName: OTHER_BUCKET } });
+    expect(responses).toHaveLength(1);
+    expect(responses[0].body).toMatchObject({ Status: 'FAILED' });
+    expect(String(responses[0].body.Reason)).toBe(`refused: the request names the bucket "${OTHER_BUCKET}", this function syncs ${BUCKET} only`);
+    expect(existsSync(data('images'))).toBe(false);
+  });
+
+  test('a request whose response URL is not CloudFormation\'s is refused: no answer anywhere, nothing copied', async () => {
+    await putObject(client, 'images/a.png', 'a');
+    // The same server by another name: what a caller who picks the URL would get.
+    const elsewhere = responseUrl.replace('127.0.0.1', 'localhost');
+    for (const type of ['Create', 'Update', 'Delete'] as const) {
+      await expect(handler({ ...request(type), ResponseURL: elsewhere })).resolves.toBeUndefined();
+    }
+    expect(responses).toEqual([]);
+    expect(existsSync(data('images'))).toBe(false);
+    expect(logs.filter(l => l.includes('refused: a CloudFormation request whose response URL'))).toHaveLength(3);
+  });
+
+  test('a continuation that names another bucket or answers elsewhere is refused', async () => {
+    await putObject(client, 'images/a.png', 'a');
+    const respondTo = { ...request('Create'), PhysicalResourceId: 'InitialSync-file-sync' };
+    const chain = (bucket: string, url: string) => ({ bucket, counts: { copied: 0 }, invocations: 1, respondTo: { ...respondTo, ResponseURL: url } });
+    await expect(handler({ resync: true, chain: chain(OTHER_BUCKET, responseUrl) })).resolves.toBeUndefined();
+    await expect(handler({ resync: true, chain: chain(BUCKET, 'https://attacker.example.com/collect') })).resolves.toBeUndefined();
+    expect(responses).toEqual([]);
+    expect(existsSync(data('images'))).toBe(false);
+    expect(logs.filter(l => l.includes('refused: a re-sync continuation'))).toHaveLength(2);
+  });
+});
+
+describe('the function syncs its own bucket only', () => {
+  beforeAll(async () => {
+    await client.send(new CreateBucketCommand({ Bucket: OTHER_BUCKET }));
+  });
+
+  test('an event of another bucket is refused and writes nothing, even when that bucket has the object', async () => {
+    await client.send(new PutObjectCommand({ Bucket: OTHER_BUCKET, Key: 'images/planted.png', Body: 'from elsewhere' }));
+    await expect(handler(s3Event('ObjectCreated:Put', 'images/planted.png', OTHER_BUCKET))).resolves.toBeUndefined();
+    expect(existsSync(data('images'))).toBe(false);
+    expect(logs.some(l => l.includes('refused: an event of another bucket') && l.includes(OTHER_BUCKET))).toBe(true);
+    // Its own bucket's events in the same batch are still synced.
+    await putObject(client, 'images/own.png', 'own');
+    const mixed = s3Event('ObjectCreated:Put', 'images/planted.png', OTHER_BUCKET);
+    mixed.Records.push(...created('images/own.png').Records);
+    await handler(mixed);
+    expect(read('images', 'own.png')).toBe('own');
+    expect(existsSync(data('images', 'planted.png'))).toBe(false);
+  });
+
+  test('without its bucket configured it syncs nothing', async () => {
+    await putObject(client, 'images/a.png', 'a');
+    delete process.env.BUCKET_NAME;
+    try {
+      await expect(handler(created('images/a.png'))).rejects.toThrow('BUCKET_NAME is not set');
+      await expect(handler({ resync: true })).rejects.toThrow('BUCKET_NAME is not set');
+    } finally {
+      process.env.BUCKET_NAME = BUCKET;
+    }
+    expect(existsSync(data('images'))).toBe(false);
   });
 });

@@ -74,6 +74,7 @@ def customised(stack):
         database_allocated_storage=50,
         database_multi_az=False,
         database_backup_retention=Duration.days(14),
+        database_require_tls=True,
         secret_rotation=Duration.days(14),
         master_secret_rotation=Duration.days(60),
         idle_timeout=Duration.minutes(15),

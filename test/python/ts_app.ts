@@ -67,6 +67,7 @@ const SCENARIOS: { [name: string]: Scenario } = {
       databaseAllocatedStorage: 50,
       databaseMultiAz: false,
       databaseBackupRetention: Duration.days(14),
+      databaseRequireTls: true,
       secretRotation: Duration.days(14),
       masterSecretRotation: Duration.days(60),
       idleTimeout: Duration.minutes(15),

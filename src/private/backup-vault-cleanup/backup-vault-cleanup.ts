@@ -36,6 +36,8 @@ export function emptyVaultOnDelete(owner: Construct, props: VaultCleanupProps): 
       // The provider framework waits up to its own 15-minute limit; the handler stops before.
       timeout: Duration.minutes(14),
       memorySize: 256,
+      // The one vault it may empty, whatever an event says.
+      environment: { VAULT_NAME: vault.backupVaultName },
       logGroup: createLogGroup(scope, 'FunctionLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
     },
     providerLogs: { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY },

@@ -3,8 +3,9 @@
 // custom-resource provider framework of aws-cdk-lib, which answers CloudFormation with the
 // outcome. Deletion of a recovery point is asynchronous: the handler asks again and polls until
 // the vault lists none, and fails (so the stack deletion stops with a reason) when its time
-// runs out first. Configuration: the vault name in the resource properties; POLL_INTERVAL_MS
-// (default 15000); the AWS SDK's own environment (AWS_REGION, AWS_ENDPOINT_URL_BACKUP).
+// runs out first. Configuration: VAULT_NAME, the one vault it may empty (the event's VaultName
+// must name the same vault: an event never chooses what is deleted); POLL_INTERVAL_MS (default
+// 15000); the AWS SDK's own environment (AWS_REGION, AWS_ENDPOINT_URL_BACKUP).
 import {
   BackupClient,
   DeleteRecoveryPointCommand,
@@ -48,12 +49,17 @@ export async function handler(event: CleanupEvent, context: CleanupContext): Pro
   return { PhysicalResourceId: event.PhysicalResourceId ?? vaultName };
 }
 
+/** The configured vault; an event for another one is refused before anything is touched. */
 function vaultNameOf(event: CleanupEvent): string {
-  const name = event.ResourceProperties?.VaultName;
-  if (typeof name !== 'string' || name === '') {
-    throw new Error('VaultName (resource property) is missing');
+  const configured = process.env.VAULT_NAME;
+  if (!configured) {
+    throw new Error('VAULT_NAME is not set: the function empties only the vault it was deployed for');
   }
-  return name;
+  const named = event.ResourceProperties?.VaultName;
+  if (named !== undefined && named !== configured) {
+    throw new Error(`refused: the event names the vault ${JSON.stringify(named)}, this function empties ${configured} only`);
+  }
+  return configured;
 }
 
 /**

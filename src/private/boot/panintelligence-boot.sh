@@ -4,6 +4,7 @@
 # data; reads the deployment's values (secret ARNs, never secret values) from a root-only file.
 #
 #   mount-efs      mount the file system at $PI_EFS_MOUNT and record it in fstab (first boot)
+#   align-owner    give the app's user and group the numeric ids of the data on EFS (first boot)
 #   share-dirs     seed the shared data directories on EFS and bind them over the local ones
 #   install-units  install the per-boot unit that runs `configure` before the dashboard
 #   wait-for-old-version  in the exclusive upgrade mode, wait until no instance of another
@@ -17,7 +18,12 @@
 # and signals failure before the Auto Scaling group and CloudFormation stop waiting for it.
 #
 # Every path can be overridden through the environment so that the logic can be exercised in a
-# scratch directory. Secret values are never printed, logged or passed on a command line.
+# scratch directory. Secret values are never printed, logged, passed on a command line or
+# written to a temporary file.
+#
+# Any client of the file system can put a symbolic link on it, so nothing on the share is
+# followed as root: links are refused where a directory or file is expected, ownership changes
+# never follow one, and what is bind-mounted is checked before and after mounting.
 set -euo pipefail
 umask 022
 # The AWS CLI may come from the snap store; systemd's default PATH lacks /snap/bin.
@@ -29,6 +35,8 @@ EFS_MOUNT=${PI_EFS_MOUNT:-/mnt/efs}
 FSTAB=${PI_FSTAB:-/etc/fstab}
 SYSTEMD_DIR=${PI_SYSTEMD_DIR:-/etc/systemd/system}
 OWNER=${PI_OWNER:-pi-user:pi-group}
+# This instance's own disk, searched for files of the app's old ids when they change.
+LOCAL_ROOT=${PI_LOCAL_ROOT:-/}
 RETRY_DELAY=${PI_RETRY_DELAY:-2}
 IMDS=${PI_IMDS_URL:-http://169.254.169.254}
 RUN_DIR=${PI_RUN_DIR:-/run/panintelligence}
@@ -85,6 +93,7 @@ read_config() {
   REGION='' URL_SUFFIX='' FILE_SYSTEM_ID='' DATABASE_SECRET_ARN='' LICENCE_SECRET_ARN=''
   PUBLIC_HOST='' SCHEMA_NAME='' STACK_ID='' SIGNAL_RESOURCE='' BOOT_BUDGET='' BOOT_RESERVE=''
   EXCLUSIVE_UPGRADE=''
+  DATA_UID='' DATA_GID=''
   local line value
   while IFS= read -r line || [[ -n $line ]]; do
     value=${line#*=}
@@ -101,6 +110,8 @@ read_config() {
       PI_CDK_BOOT_BUDGET) BOOT_BUDGET=$value ;;
       PI_CDK_BOOT_RESERVE) BOOT_RESERVE=$value ;;
       PI_CDK_EXCLUSIVE_UPGRADE) EXCLUSIVE_UPGRADE=$value ;;
+      PI_CDK_DATA_UID) DATA_UID=$value ;;
+      PI_CDK_DATA_GID) DATA_GID=$value ;;
       *) ;;
     esac
   done <"$CONFIG"
@@ -187,47 +198,124 @@ mount_efs() {
   log "mounted $source on $EFS_MOUNT ($type)"
 }
 
+# align_owner: NFS knows users by number, so the image's user and group take the numeric ids
+# the data on the share has (and the sync function writes as). Files of their old ids on this
+# instance's own disk follow; nothing changes when the image already uses these ids.
+align_owner() {
+  read_config
+  local user=${OWNER%%:*} group=${OWNER#*:} old_uid old_gid
+  [[ $DATA_UID =~ ^[0-9]+$ && $DATA_GID =~ ^[0-9]+$ ]] || die "no data owner ids in $CONFIG"
+  [[ ! $user =~ ^[0-9]+$ ]] || return 0
+  old_gid=$(getent group "$group" | cut -d: -f3) || old_gid=''
+  [[ -n $old_gid ]] || die "no group $group on this image"
+  old_uid=$(id -u "$user") || die "no user $user on this image"
+  ((old_uid != 0 && old_gid != 0)) || die "$user or $group is root's: refusing to give its files away"
+  [[ $old_gid == "$DATA_GID" ]] || ! getent group "$DATA_GID" >/dev/null ||
+    die "group id $DATA_GID is taken on this image: $group cannot have it"
+  [[ $old_uid == "$DATA_UID" ]] || ! getent passwd "$DATA_UID" >/dev/null ||
+    die "user id $DATA_UID is taken on this image: $user cannot have it"
+  [[ $old_gid == "$DATA_GID" ]] || groupmod -g "$DATA_GID" "$group"
+  [[ $old_uid == "$DATA_UID" ]] || usermod -u "$DATA_UID" "$user"
+  if [[ $old_uid != "$DATA_UID" || $old_gid != "$DATA_GID" ]]; then
+    # -xdev: this disk only (not the share, not /proc); -h: a link itself, never its target.
+    find "$LOCAL_ROOT" -xdev -uid "$old_uid" -exec chown -h "$DATA_UID" {} +
+    find "$LOCAL_ROOT" -xdev -gid "$old_gid" -exec chgrp -h "$DATA_GID" {} +
+    log "$user:$group now have the ids $DATA_UID:$DATA_GID (were $old_uid:$old_gid)"
+  fi
+}
+
+# share_dir PATH [OWNER]: PATH on the share is a directory of its own, never a symbolic link; it
+# is made when missing (never through a link) and, with OWNER, owned by it with mode 0755.
+share_dir() {
+  local dir=$1 owner=${2:-}
+  [[ ! -L $dir ]] || die "refusing $dir: it is a symbolic link"
+  [[ -e $dir ]] || mkdir "$dir"
+  [[ ! -L $dir && -d $dir ]] || die "refusing $dir: not a directory"
+  if [[ -n $owner ]]; then
+    chown -h "$owner" "$dir"
+    chmod 0755 "$dir"
+  fi
+}
+
+# share_file PATH: PATH on the share is a regular file, made when missing; a link is refused.
+# O_EXCL (noclobber) creates it without ever following a link.
+share_file() {
+  [[ ! -L $1 ]] || die "refusing $1: it is a symbolic link"
+  [[ -e $1 ]] || (set -C && : >"$1") 2>/dev/null || true
+  [[ ! -L $1 && -f $1 ]] || die "refusing $1: not a regular file"
+}
+
 # seed_dir NAME: the first instance copies the image's content into the shared directory,
 # without overwriting anything already there (the sync function may have written files before
 # any instance booted). A marker makes this happen once per file system, so files deleted
 # from the share never come back when another instance boots.
 seed_dir() {
-  local local_dir=$PI_ROOT/$1 shared_dir=$SHARED_ROOT/$1 marker=$SHARED_ROOT/.seeded-$1
-  mkdir -p "$shared_dir"
+  local local_dir=$PI_ROOT/$1 shared_dir=$SHARED_ROOT/$1 marker=$SHARED_ROOT/.seeded-$1 data=$DATA_UID:$DATA_GID
+  share_dir "$shared_dir"
+  [[ ! -L $marker ]] || die "refusing $marker: it is a symbolic link"
   if [[ ! -e $marker ]]; then
+    # Nothing is copied or re-owned into a tree that holds links.
+    [[ -z $(find "$shared_dir" -type l -print -quit) ]] || die "refusing to seed $shared_dir: it holds symbolic links"
     if [[ -d $local_dir ]] && ! mountpoint -q "$local_dir"; then
       # -n: never replace a shared file (coreutils 8.30 skips silently).
       cp -a -n "$local_dir/." "$shared_dir/"
     fi
-    chown -R "$OWNER" "$shared_dir"
-    touch "$marker"
+    chown -R -P -h "$data" "$shared_dir"
+    share_file "$marker"
     log "seeded $shared_dir"
   fi
-  chown "$OWNER" "$shared_dir"
-  chmod 0755 "$shared_dir"
+  share_dir "$shared_dir" "$data"
+}
+
+# mount_info MOUNTPOINT: "device root" of what is mounted there, from /proc/self/mountinfo.
+mount_info() {
+  TARGET=$1 awk '$5 == ENVIRON["TARGET"] { found = $3 " " $4 } END { if (found == "") exit 1; print found }' /proc/self/mountinfo
+}
+
+# bind_dir NAME: binds the shared directory over the local one. The source must resolve to itself
+# (no link anywhere on the way) before the mount, and what got mounted must be that directory of
+# the file system afterwards, or it is undone.
+bind_dir() {
+  local source=$SHARED_ROOT/$1 target=$PI_ROOT/$1 real_root efs expected
+  real_root=$(realpath -e "$SHARED_ROOT")
+  [[ $(realpath -e "$source") == "$real_root/$1" && ! -L $source && -d $source ]] ||
+    die "refusing to bind $source: it does not resolve to itself"
+  mkdir -p "$target"
+  set_fstab_entry "$source" "$target" none "bind,_netdev,x-systemd.requires-mounts-for=$EFS_MOUNT"
+  if ! mountpoint -q "$target"; then
+    mount --fstab "$FSTAB" "$target"
+    log "bound $source on $target"
+  fi
+  efs=$(mount_info "$EFS_MOUNT") || die "$EFS_MOUNT is not mounted"
+  expected="${efs%/}/var/panintelligence/$1"
+  if [[ $(mount_info "$target") != "$expected" ]]; then
+    umount "$target" || true
+    die "refusing the bind mount on $target: it is not $source of the file system"
+  fi
 }
 
 # Bind mounts (not symlinks): the dashboard sees ordinary directories at its usual paths, and
 # when EFS is missing the mounts fail instead of the dashboard writing to a local copy.
 share_dirs() {
+  read_config
   mountpoint -q "$EFS_MOUNT" || die "$EFS_MOUNT is not mounted"
-  mkdir -p "$SHARED_ROOT"
-  local dir
-  # Instances booting together take turns (NFSv4 supports the lock).
-  exec 9>"$SHARED_ROOT/.seed.lock"
-  flock -w "$(remaining 900)" 9 || die "timed out waiting for $SHARED_ROOT/.seed.lock"
+  [[ $DATA_UID =~ ^[0-9]+$ && $DATA_GID =~ ^[0-9]+$ ]] || die "no data owner ids in $CONFIG"
+  # The sync function makes data directories that do not exist yet: the data root is theirs.
+  share_dir "$EFS_MOUNT/var"
+  share_dir "$SHARED_ROOT" "$DATA_UID:$DATA_GID"
+  local dir lock=$SHARED_ROOT/.seed.lock
+  # Instances booting together take turns (NFSv4 supports the lock). Opened read-write, never
+  # truncated, and only if it is the regular file just checked.
+  share_file "$lock"
+  exec 9<>"$lock"
+  [[ $(stat -L -c %d:%i /dev/fd/9) == $(stat -c %d:%i "$lock") ]] || die "refusing $lock: it was replaced"
+  flock -w "$(remaining 900)" 9 || die "timed out waiting for $lock"
   for dir in "${SHARED_DIRS[@]}"; do
     seed_dir "$dir"
   done
   exec 9>&-
   for dir in "${SHARED_DIRS[@]}"; do
-    mkdir -p "$PI_ROOT/$dir"
-    set_fstab_entry "$SHARED_ROOT/$dir" "$PI_ROOT/$dir" none \
-      "bind,_netdev,x-systemd.requires-mounts-for=$EFS_MOUNT"
-    if ! mountpoint -q "$PI_ROOT/$dir"; then
-      mount --fstab "$FSTAB" "$PI_ROOT/$dir"
-      log "bound $SHARED_ROOT/$dir on $PI_ROOT/$dir"
-    fi
+    bind_dir "$dir"
   done
 }
 
@@ -330,6 +418,11 @@ def secret_string(fd, name):
         fail('the %s has no SecretString (binary secrets are not supported)' % name)
     return value
 
+# What a licence is made of: letters and digits (of any script), spaces and the punctuation of a
+# one-line licence XML or an Automated Licence Manager id. Nothing a shell or systemd reading the
+# env file would expand or run ($, backquote, backslash, |, !, *, [, {, ~ and the like).
+LICENCE_PUNCTUATION = set(' <>/="\'.,:;_+-&()?')
+
 def licence_value(raw):
     value = raw.strip()
     try:
@@ -349,6 +442,12 @@ def licence_value(raw):
         value = value.strip()
     if not value:
         fail('the licence secret is empty')
+    if any(c in value for c in '\n\r'):
+        fail('PI_LICENCE must be a single line')
+    for c in value:
+        if not (c.isalnum() or c in LICENCE_PUNCTUATION):
+            # The code point only: the licence itself is never printed.
+            fail('the licence holds a character no licence has (U+%04X): it is not written' % ord(c))
     return value
 
 def ids(owner):
@@ -451,10 +550,25 @@ configure() {
       die "cannot read the licence secret $LICENCE_SECRET_ARN"
     with_licence=yes
   fi
+  check_binds
   mkdir -p "$PI_ROOT"
+  # Pipes from the shell's own printf: a here-string would put the secrets in a temporary file.
   python3 -c "$WRITE_ENV_FILES" "$PI_ROOT" "$PUBLIC_HOST" "$SCHEMA_NAME" "$OWNER" "$with_licence" \
-    3<<<"$database" 4<<<"$licence" || die "cannot write the env files in $PI_ROOT"
+    3< <(printf '%s' "$database") 4< <(printf '%s' "$licence") || die "cannot write the env files in $PI_ROOT"
   log "wrote $PI_ROOT/dashboard.env and $PI_ROOT/scheduler.env"
+}
+
+# At a later boot systemd makes the bind mounts from fstab, following whatever is on the share
+# by then: the dashboard starts only if each shared directory mounted is the share's own.
+check_binds() {
+  local dir efs expected
+  efs=$(mount_info "$EFS_MOUNT") || return 0
+  for dir in "${SHARED_DIRS[@]}"; do
+    mountpoint -q "$PI_ROOT/$dir" || continue
+    expected="${efs%/}/var/panintelligence/$dir"
+    [[ $(mount_info "$PI_ROOT/$dir") == "$expected" ]] ||
+      die "$PI_ROOT/$dir is not $SHARED_ROOT/$dir of the file system: a link on the share was followed"
+  done
 }
 
 app_answers() {
@@ -519,6 +633,7 @@ signal_failure() {
 
 case ${1:-} in
   mount-efs) mount_efs ;;
+  align-owner) align_owner ;;
   share-dirs) share_dirs ;;
   install-units) install_units ;;
   wait-for-old-version) wait_for_old_version ;;
@@ -526,7 +641,7 @@ case ${1:-} in
   signal) signal ;;
   signal-failure) signal_failure ;;
   *)
-    echo "usage: ${0##*/} mount-efs|share-dirs|install-units|wait-for-old-version|configure|signal|signal-failure" >&2
+    echo "usage: ${0##*/} mount-efs|align-owner|share-dirs|install-units|wait-for-old-version|configure|signal|signal-failure" >&2
     exit 2
     ;;
 esac

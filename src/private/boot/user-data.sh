@@ -21,6 +21,7 @@ trap 'failed $LINENO' ERR
 systemctl stop panintelligence.service || true
 
 "$boot" mount-efs
+"$boot" align-owner
 "$boot" share-dirs
 "$boot" install-units
 # In the exclusive upgrade mode, the old version's instances must be gone before this one starts.

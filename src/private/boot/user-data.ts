@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Aws, Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { PACKED_HELPER_ASSET } from './helper-pack';
+import { DATA_OWNER } from '../../file-sync/keys';
 import { InternalError, ValidationError } from '../validation';
 
 /** Where the user data installs the boot helper on the instance. */
@@ -76,6 +77,12 @@ export interface DashboardBootOptions {
    */
   readonly databaseInstanceId?: string;
   /**
+   * Numeric ids of the user and group that own the data on the file system (the sync function
+   * writes as them); the image's `pi-user` and `pi-group` are given them at first boot.
+   * @default DATA_OWNER (8224:8224)
+   */
+  readonly dataOwner?: { readonly uid: number; readonly gid: number };
+  /**
    * Where to report the outcome of the first boot, and the boot budget.
    * @default - no signal is sent; the boot steps keep their retry counts without a deadline
    */
@@ -100,11 +107,18 @@ export function renderDashboardUserData(options: DashboardBootOptions): ec2.User
     ['PI_CDK_SIGNAL_RESOURCE', options.signal?.logicalId ?? '', 'signal.logicalId', options.signal !== undefined],
     ['PI_CDK_BOOT_BUDGET', options.signal ? `${bootBudgetSeconds(options.signal.budget)}` : '', 'signal.budget', false],
     ['PI_CDK_BOOT_RESERVE', options.signal ? `${BOOT_SIGNAL_RESERVE.toSeconds()}` : '', 'BOOT_SIGNAL_RESERVE', false],
+    ['PI_CDK_DATA_UID', `${(options.dataOwner ?? DATA_OWNER).uid}`, 'dataOwner.uid', true],
+    ['PI_CDK_DATA_GID', `${(options.dataOwner ?? DATA_OWNER).gid}`, 'dataOwner.gid', true],
     ['PI_CDK_EXCLUSIVE_UPGRADE', options.waitForOldVersion ? 'true' : '', 'waitForOldVersion', false],
     ['PI_CDK_DATABASE_INSTANCE', options.databaseInstanceId ?? '', 'databaseInstanceId', false],
   ];
   for (const [, value, option, required] of config) {
     checkOption(option, value, required);
+  }
+  for (const [name, id] of Object.entries(options.dataOwner ?? DATA_OWNER)) {
+    if (!Number.isInteger(id) || id < 1000 || id > 59999) {
+      throw new InternalError(`dataOwner.${name} must be a whole number from 1000 to 59999, got ${id}`);
+    }
   }
   const schemaName = options.schemaName;
   if (schemaName !== undefined && !Token.isUnresolved(schemaName) && !/^[A-Za-z0-9_]+$/.test(schemaName)) {

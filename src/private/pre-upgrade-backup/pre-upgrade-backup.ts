@@ -3,7 +3,6 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -18,6 +17,7 @@ import { handlerAsset } from '../handler-resource';
 import { createLogGroup } from '../logging';
 import { nagResourceFinding, suppressNag } from '../nag';
 import { stackUniqueName } from '../names';
+import { allowServiceToPublish, TopicTarget } from '../service-access';
 
 /** The bundled handler (`npx projen bundle`), the same path from `src/` and `lib/`. */
 const HANDLER_ASSET = handlerAsset(__dirname, 'pre-upgrade-backup');
@@ -163,9 +163,7 @@ export class PreUpgradeBackup extends Construct {
    * failure, with its reason, goes to the alarm topic.
    */
   private notifyFailure(alarmTopic: sns.ITopic): void {
-    // EventBridge publishes to an encrypted topic only when the key lets it.
-    alarmTopic.masterKey?.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    new events.Rule(this, 'FailedRule', {
+    const rule = new events.Rule(this, 'FailedRule', {
       description: 'Notifies the alarm topic when the dashboard\'s pre-upgrade backup fails and the upgrade is rolled back',
       eventPattern: {
         source: ['aws.cloudformation'],
@@ -176,15 +174,15 @@ export class PreUpgradeBackup extends Construct {
           'status-details': { status: ['UPDATE_FAILED'] },
         },
       },
-      targets: [new eventsTargets.SnsTopic(alarmTopic, {
-        message: events.RuleTargetInput.fromObject({
-          alarm: 'The pre-upgrade backup of the Panintelligence dashboard failed: the upgrade is rolled back and no instance was replaced',
-          reason: events.EventField.fromPath('$.detail.status-details.status-reason'),
-          stack: events.EventField.fromPath('$.detail.stack-id'),
-          time: events.EventField.time,
-        }),
-      })],
+      targets: [new TopicTarget(alarmTopic, events.RuleTargetInput.fromObject({
+        alarm: 'The pre-upgrade backup of the Panintelligence dashboard failed: the upgrade is rolled back and no instance was replaced',
+        reason: events.EventField.fromPath('$.detail.status-details.status-reason'),
+        stack: events.EventField.fromPath('$.detail.stack-id'),
+        time: events.EventField.time,
+      }))],
     });
+    // EventBridge may publish (and use an encrypted topic's key) for this rule only.
+    allowServiceToPublish(this, alarmTopic, 'events.amazonaws.com', { arns: [rule.ruleArn], pattern: 'events:rule/*' });
   }
 
   private suppressFindings(provider: cr.Provider, handlers: lambda.IFunction[], role: iam.Role): void {
