@@ -50,7 +50,7 @@ describe('bad props are refused with the prop and the allowed values', () => {
     [{ preUpgradeBackup: false, preUpgradeBackupRetention: Duration.days(7) },
       /preUpgradeBackupRetention applies only to the pre-upgrade backup; leave it out when preUpgradeBackup is false/],
     [{ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(57) },
-      /upgradeMode EXCLUSIVE lets a new instance wait for the old ones to drain and shut down \(4 minutes\) on top of healthCheckGracePeriod, .* at most 60 minutes .* \(got 57 minutes\)/],
+      /upgradeMode EXCLUSIVE lets a new instance wait for the old ones to drain and shut down \(13 minutes\) on top of healthCheckGracePeriod, .* at most 60 minutes .*: shorten healthCheckGracePeriod or drainTime \(got 57 minutes and 10 minutes\)/],
     [{ databaseSnapshotIdentifier: '' }, /databaseSnapshotIdentifier must be an RDS DB snapshot, its name or its ARN .*; got ""/],
     [{ databaseSnapshotIdentifier: 'arn:aws:backup:eu-west-2:123456789012:recovery-point:1EB3B5E7-9EB0-435A-A80B-108B488B0D45' },
       /databaseSnapshotIdentifier must be an RDS DB snapshot/],

@@ -324,7 +324,7 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
     message: (p) => 'upgradeMode EXCLUSIVE lets a new instance wait for the old ones to drain and shut down '
       + `(${(exclusivePauseSeconds(p)! - p.healthCheckGracePeriod.toSeconds()) / 60} minutes) on top of `
       + 'healthCheckGracePeriod, and CloudFormation waits at most 60 minutes for an instance in a rollout: '
-      + `shorten healthCheckGracePeriod (got ${p.healthCheckGracePeriod.toHumanString()})`,
+      + `shorten healthCheckGracePeriod or drainTime (got ${p.healthCheckGracePeriod.toHumanString()} and ${p.drainTime.toHumanString()})`,
   },
   {
     prop: 'databaseSnapshotIdentifier',
