@@ -345,7 +345,7 @@ describe('upgrade mode', () => {
     const { template } = synth(() => ({ upgradeMode: UpgradeMode.ROLLING }));
     const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
     expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({
-      MaxBatchSize: 1, MinInstancesInService: 1, WaitOnResourceSignals: true, PauseTime: 'PT10M',
+      MaxBatchSize: 1, MinInstancesInService: 1, WaitOnResourceSignals: true, PauseTime: 'PT20M',
     });
     expect(configLines(template)).toContain('PI_CDK_EXCLUSIVE_UPGRADE=');
     expect(describeStatements(template)).toEqual([]);
@@ -356,9 +356,9 @@ describe('upgrade mode', () => {
   test('EXCLUSIVE: every instance in one batch, none kept in service, each new one waiting for the old ones to leave', () => {
     const { template } = synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, maxCapacity: 7 }));
     const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
-    // The pause is the boot budget plus the old instances' drain (60 s) and shutdown (3 minutes).
+    // The pause is the boot budget plus the old instances' drain (drainTime, 10 minutes) and shutdown (3 minutes).
     expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({
-      MaxBatchSize: 7, MinInstancesInService: 0, WaitOnResourceSignals: true, PauseTime: 'PT14M',
+      MaxBatchSize: 7, MinInstancesInService: 0, WaitOnResourceSignals: true, PauseTime: 'PT23M',
     });
     // Still health-gated: every new instance must signal success, or the update rolls back.
     expect(asg.UpdatePolicy.AutoScalingRollingUpdate.MinSuccessfulInstancesPercent).toBeUndefined();

@@ -32,13 +32,14 @@ describe('an alarm topic encrypted with a key of this app', () => {
     topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
   });
 
-  test('CloudWatch alarms may encrypt for this topic, from this account only', () => {
+  test('CloudWatch alarms may encrypt for SNS topics of this account and region only', () => {
+    // SNS's encryption context, not the source: the key cannot name the topic that names it.
     expect(keyGrants(template, 'cloudwatch.amazonaws.com')).toEqual([{
       Action: KEY_ACTIONS,
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
       Resource: '*',
-      Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+      Condition: { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sns:eu-west-2:${ACCOUNT}:*`]] } } },
     }]);
   });
 
@@ -77,7 +78,8 @@ test('a plain topic of this app lets CloudWatch alarms publish, which its own po
     Effect: 'Allow',
     Principal: { Service: 'cloudwatch.amazonaws.com' },
     Resource: { Ref: topicId },
-    Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+    // This account's alarms of this dashboard only.
+    Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': expect.any(Array) } },
   }));
   template.resourceCountIs('AWS::KMS::Key', 0);
   expect(warnings(stack, 'alarmTopic')).toEqual([]);

@@ -127,7 +127,7 @@ describe('pre-upgrade backup, default', () => {
 
   test('without an alarm topic there is no rule to notify', () => {
     expect(Object.values(template.findResources('AWS::Events::Rule'))
-      .filter((r: any) => r.Properties.EventPattern.source?.includes('aws.cloudformation'))).toEqual([]);
+      .filter((r: any) => r.Properties.EventPattern?.source?.includes('aws.cloudformation'))).toEqual([]);
   });
 });
 

@@ -66,7 +66,8 @@ describe('an alarm topic of the user\'s, encrypted with a key of the app', () =>
 
   test('every service publishing to the topic is tied to this account and to the resources it publishes for', () => {
     const topic = statements.filter((s) => s.kind === 'topic');
-    expect(topic.map((s) => s.service).sort()).toEqual(['backup.amazonaws.com', 'cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    // EventBridge twice: the rotation rules, and the pre-upgrade backup's rule.
+    expect(topic.map((s) => s.service).sort()).toEqual(['backup.amazonaws.com', 'cloudwatch.amazonaws.com', 'events.amazonaws.com', 'events.amazonaws.com']);
     const sources = (service: string) => topic.find((s) => s.service === service)!.statement;
     expect(sources('cloudwatch.amazonaws.com').Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': ACCOUNT },
@@ -75,6 +76,10 @@ describe('an alarm topic of the user\'s, encrypted with a key of the app', () =>
     expect(sources('events.amazonaws.com').Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': ACCOUNT },
       ArnLike: { 'aws:SourceArn': getAtts([...ids(template, 'AWS::Events::Rule', /RotationFailedRule/), ...ids(template, 'AWS::Events::Rule', /RefreshFailedRule/)]) },
+    });
+    expect(topic.filter((s) => s.service === 'events.amazonaws.com')[1].statement.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      ArnLike: { 'aws:SourceArn': getAtts(ids(template, 'AWS::Events::Rule', /^DashboardPreUpgradeBackupFailedRule/))[0] },
     });
     expect(sources('backup.amazonaws.com').Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': ACCOUNT },
@@ -85,12 +90,13 @@ describe('an alarm topic of the user\'s, encrypted with a key of the app', () =>
     }
   });
 
-  test('the nine alarms of the source condition are exactly the ones that notify the topic', () => {
+  test('the alarms of the source condition are exactly the ones that notify the topic', () => {
     const topicId = ids(template, 'AWS::SNS::Topic', /^Alarms/)[0];
     const notifying = Object.entries(template.findResources('AWS::CloudWatch::Alarm'))
       .filter(([, a]: [string, any]) => (a.Properties.AlarmActions ?? []).some((action: any) => action.Ref === topicId))
       .map(([id]) => id);
-    expect(notifying).toHaveLength(9);
+    // The nine default alarms and the firewall's, which this app switches on.
+    expect(notifying).toHaveLength(10);
     const cloudwatch = statements.find((s) => s.kind === 'topic' && s.service === 'cloudwatch.amazonaws.com')!;
     expect(cloudwatch.statement.Condition.ArnLike['aws:SourceArn']).toEqual(getAtts(notifying));
   });

@@ -235,9 +235,10 @@ describe('physical names', () => {
       expect.stringMatching(/^DashboardDatabaseMasterRotationLogs[0-9A-F]{8}\.LogGroupName$/),
       // Step Functions logs under /aws/vendedlogs/, which needs a name.
       expect.stringMatching(/^DashboardDatabaseRefreshOnRotationLogs[0-9A-F]{8}\.LogGroupName$/),
-      expect.stringMatching(/^DashboardPreUpgradeBackupWaiterLogs[0-9A-F]{8}\.LogGroupName$/),
-      // The role EventBridge starts the refresh with names the rule's ARN, so the rule has a name.
+      // The role EventBridge starts the refresh with names the rules' ARNs, so the rules have names.
       expect.stringMatching(/^DashboardDatabaseRotationSucceeded[0-9A-F]{8}\.Name$/),
+      expect.stringMatching(/^DashboardDatabaseWindowCheck[0-9A-F]{8}\.Name$/),
+      expect.stringMatching(/^DashboardPreUpgradeBackupWaiterLogs[0-9A-F]{8}\.LogGroupName$/),
     ]);
     for (const [, value] of names) {
       expect((value as any)['Fn::Join'][1][1]).toEqual({
@@ -267,8 +268,8 @@ describe('physical names', () => {
     new PanintelligenceDashboard(stack, 'Sales', props);
     new PanintelligenceDashboard(stack, 'Finance', { ...props, domainName: 'finance.example.com' });
     const names = physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value));
-    expect(names).toHaveLength(14);
-    expect(new Set(names).size).toBe(14);
+    expect(names).toHaveLength(16);
+    expect(new Set(names).size).toBe(16);
   });
 
   test('the same dashboard in two stacks of one account has different names', () => {
@@ -279,7 +280,7 @@ describe('physical names', () => {
       return stack;
     });
     const names = stacks.flatMap((stack) => physicalNames(Template.fromStack(stack)).map(([, value]) => JSON.stringify(value)));
-    expect(names).toHaveLength(14);
-    expect(new Set(names).size).toBe(14);
+    expect(names).toHaveLength(16);
+    expect(new Set(names).size).toBe(16);
   });
 });

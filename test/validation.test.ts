@@ -78,8 +78,11 @@ describe('bad props are refused with the prop and the allowed values', () => {
     expect(() => synth(() => ({ databaseSnapshotIdentifier }))).not.toThrow();
   });
 
-  test('the exclusive mode accepts a boot budget up to 56 minutes (60 with the drain and shutdown)', () => {
-    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(56) }))).not.toThrow();
+  test('the exclusive mode accepts a boot budget, drain and shutdown of 60 minutes together', () => {
+    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(47) }))).not.toThrow();
+    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(56), drainTime: Duration.minutes(1) })))
+      .not.toThrow();
+    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(48) }))).toThrow(/upgradeMode EXCLUSIVE/);
   });
 
   test('natGateways with a given VPC', () => {

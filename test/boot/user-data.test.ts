@@ -54,7 +54,7 @@ describe('renderDashboardUserData', () => {
 
   test('writes where to signal and the boot budget when asked to signal', () => {
     const config = heredocBody(renderUserDataText({ bootBudget: Duration.minutes(12) }), 'PI_CDK_ENV');
-    expect(config.split('\n').slice(-7, -3)).toEqual([
+    expect(config.split('\n').slice(-9, -5)).toEqual([
       `PI_CDK_STACK_ID=${STACK_ID}`,
       `PI_CDK_SIGNAL_RESOURCE=${SIGNAL_RESOURCE}`,
       'PI_CDK_BOOT_BUDGET=720',

@@ -371,7 +371,9 @@ wait_for_old_version() {
   self=$(retry 8 aws --region "$REGION" --output text autoscaling describe-auto-scaling-instances \
     --instance-ids "$instance" --query 'AutoScalingInstances[0].[AutoScalingGroupName,LaunchTemplate.Version]') ||
     die "cannot read the Auto Scaling group of $instance"
-  read -r group version <<<"$self"
+  # Word splitting, not a here-string: the script keeps to one way of handing text to a reader.
+  group=${self%%[[:space:]]*}
+  version=${self##*[[:space:]]}
   [[ -n $group && $group != None && $version =~ ^[0-9]+$ ]] ||
     die "$instance is not in an Auto Scaling group with a launch template version (got: $self)"
   while :; do
@@ -379,7 +381,8 @@ wait_for_old_version() {
       --auto-scaling-group-names "$group" \
       --query "AutoScalingGroups[0].Instances[?LaunchTemplate.Version!='$version'].InstanceId") ||
       die "cannot list the instances of $group"
-    read -r -a ids <<<"$others"
+    # shellcheck disable=SC2206 # instance ids: no spaces or glob characters
+    ids=($others)
     if ((${#ids[@]} == 0)) || [[ ${ids[0]} == None ]]; then
       log "no instance of another version is left in $group"
       return 0
