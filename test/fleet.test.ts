@@ -362,10 +362,10 @@ describe('upgrade mode', () => {
     });
     // Still health-gated: every new instance must signal success, or the update rolls back.
     expect(asg.UpdatePolicy.AutoScalingRollingUpdate.MinSuccessfulInstancesPercent).toBeUndefined();
-    expect(asg.CreationPolicy.ResourceSignal.Timeout).toBe('PT14M');
+    expect(asg.CreationPolicy.ResourceSignal.Timeout).toBe('PT23M');
     const config = configLines(template);
     expect(config).toContain('PI_CDK_EXCLUSIVE_UPGRADE=true');
-    expect(config).toContain('PI_CDK_BOOT_BUDGET=840');
+    expect(config).toContain('PI_CDK_BOOT_BUDGET=1380');
     // Only the instance role may read which instance runs which version.
     const statements = describeStatements(template);
     expect(statements).toEqual([{

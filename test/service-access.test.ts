@@ -115,23 +115,27 @@ describe('an alarm topic of the user\'s, encrypted with a key of the app', () =>
     }
   });
 
-  test('EventBridge starts the fleet refresh only for its rule; Step Functions acts only for this account\'s state machines', () => {
+  test('EventBridge starts the fleet refresh only for its two rules; Step Functions acts only for this account\'s state machines', () => {
     const events = statements.filter((s) => s.kind === 'trust' && s.service === 'events.amazonaws.com');
     expect(events).toHaveLength(1);
-    const [ruleId] = ids(template, 'AWS::Events::Rule', /RotationSucceeded/);
-    const rule = template.toJSON().Resources[ruleId];
-    // The rule's ARN, built from its name (the rule refers to the role, so the role cannot refer to the rule).
+    const rules = [/RotationSucceeded/, /WindowCheck/].map((name) => template.toJSON().Resources[ids(template, 'AWS::Events::Rule', name)[0]]);
+    // The rules' ARNs, built from their names (a rule refers to the role, so the role cannot refer to the rule).
     expect(events[0].statement.Condition.StringEquals).toEqual({ 'aws:SourceAccount': ACCOUNT });
-    expect(flatten(events[0].statement.Condition.ArnLike['aws:SourceArn']))
-      .toBe(`arn:<AWS::Partition>:events:eu-west-2:${ACCOUNT}:rule/${flatten(rule.Properties.Name)}`);
-    expect(flatten(rule.Properties.Name)).toMatch(/^Nag-Dashboard-.*otationSucceeded.*-<AWS::StackId>$/);
-    expect(rule.Properties.Targets[0].RoleArn).toEqual({ 'Fn::GetAtt': [events[0].resource, 'Arn'] });
+    expect((events[0].statement.Condition.ArnLike['aws:SourceArn'] as unknown[]).map(flatten))
+      .toEqual(rules.map((rule) => `arn:<AWS::Partition>:events:eu-west-2:${ACCOUNT}:rule/${flatten(rule.Properties.Name)}`));
+    expect(flatten(rules[0].Properties.Name)).toMatch(/^Nag-Dashboard-.*otationSucceeded.*-<AWS::StackId>$/);
+    for (const rule of rules) {
+      expect(rule.Properties.Targets[0].RoleArn).toEqual({ 'Fn::GetAtt': [events[0].resource, 'Arn'] });
+    }
     const states = statements.filter((s) => s.kind === 'trust' && s.service === 'states.amazonaws.com');
-    expect(states).toHaveLength(1);
-    expect(states[0].statement.Condition).toEqual({
-      StringEquals: { 'aws:SourceAccount': ACCOUNT },
-      ArnLike: { 'aws:SourceArn': arnOf('states', 'stateMachine:*') },
-    });
+    // The rotation refresh's and the pre-upgrade backup's waiter.
+    expect(states).toHaveLength(2);
+    for (const state of states) {
+      expect(state.statement.Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': ACCOUNT },
+        ArnLike: { 'aws:SourceArn': arnOf('states', 'stateMachine:*') },
+      });
+    }
   });
 });
 

@@ -17,7 +17,7 @@ import { handlerAsset } from '../handler-resource';
 import { createLogGroup } from '../logging';
 import { nagResourceFinding, suppressNag } from '../nag';
 import { stackUniqueName } from '../names';
-import { allowServiceToPublish, TopicTarget } from '../service-access';
+import { allowServiceToPublish, sourceConditions, TopicTarget } from '../service-access';
 
 /** The bundled handler (`npx projen bundle`), the same path from `src/` and `lib/`. */
 const HANDLER_ASSET = handlerAsset(__dirname, 'pre-upgrade-backup');
@@ -143,6 +143,11 @@ export class PreUpgradeBackup extends Construct {
       disableWaiterStateMachineLogging: false,
       waiterStateMachineLogOptions: { destination: waiterLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+    // Step Functions may assume the waiter's role for this account's state machines only (the
+    // provider framework's role trusts the service unconditioned; its machine's name is generated).
+    const waiterRole = provider.node.findChild('waiter-state-machine').node.findChild('Role').node.defaultChild as iam.CfnRole;
+    waiterRole.addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Condition',
+      sourceConditions(this, [`arn:${Aws.PARTITION}:states:${Stack.of(this).region}:${Stack.of(this).account}:stateMachine:*`]));
 
     this.resource = new CustomResource(this, 'Resource', {
       resourceType: 'Custom::PanintelligencePreUpgradeBackup',
