@@ -381,8 +381,7 @@ wait_for_old_version() {
       --auto-scaling-group-names "$group" \
       --query "AutoScalingGroups[0].Instances[?LaunchTemplate.Version!='$version'].InstanceId") ||
       die "cannot list the instances of $group"
-    # shellcheck disable=SC2206 # instance ids: no spaces or glob characters
-    ids=($others)
+    read -r -a ids < <(printf '%s\n' "$others")
     if ((${#ids[@]} == 0)) || [[ ${ids[0]} == None ]]; then
       log "no instance of another version is left in $group"
       return 0
