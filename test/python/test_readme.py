@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import aws_cdk as cdk
+import aws_cdk.aws_certificatemanager as acm
 import aws_cdk.aws_ec2 as ec2
 import pytest
 
@@ -26,14 +27,17 @@ def placeholders(block):
 
 
 def bindings(stack):
-    """A real object for every placeholder the README declares."""
+    """How to make a real object for every placeholder the README declares; made only when declared,
+    so one example's stack holds only what it uses."""
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
-    warehouse_group = ec2.SecurityGroup(stack, "Warehouse", vpc=vpc)
     return {
-        "stack": stack,
-        "vpc": vpc,
-        "warehouse": ec2.Connections(security_groups=[warehouse_group], default_port=ec2.Port.tcp(5439)),
-        "dashboard": PanintelligenceDashboard(stack, "Existing", **default(stack)),
+        "stack": lambda: stack,
+        "vpc": lambda: vpc,
+        "warehouse": lambda: ec2.Connections(
+            security_groups=[ec2.SecurityGroup(stack, "Warehouse", vpc=vpc)], default_port=ec2.Port.tcp(5439)),
+        "dashboard": lambda: PanintelligenceDashboard(stack, "Existing", **default(stack)),
+        "certificate": lambda: acm.Certificate.from_certificate_arn(
+            stack, "BoundCertificate", "arn:aws:acm:eu-west-2:123456789012:certificate/11111111-2222-3333-4444-555555555555"),
     }
 
 
@@ -49,7 +53,7 @@ def test_example_runs_as_written(index):
     declared = placeholders(block)
     unknown = [name for name, _ in declared if name not in bound]
     assert unknown == [], f"README example {index + 1} declares placeholders this test does not bind: {unknown}"
-    namespace = {name: bound[name] for name, _ in declared}
+    namespace = {name: bound[name]() for name, _ in declared}
     exec(compile(block, f"README.md Python example {index + 1}", "exec"), namespace)
     # An example makes its own app and stack, or adds to the one bound to `stack`.
     own = namespace.get("stack")
