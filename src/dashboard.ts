@@ -211,7 +211,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     // In the database tier's scope, where its parts' logical ids have always been.
     refreshFleetAfterRotation(database, {
       autoScalingGroup: this.autoScalingGroup,
-      warmup: resolved.healthCheckGracePeriod,
+      warmup: resolved.startupTimeout,
       drainTime: resolved.drainTime,
       maintenanceWindow: windowSpec(resolved.maintenanceWindow),
       appSecret: database.secret,
