@@ -14,6 +14,10 @@ import type { UpgradeMode } from './upgrade';
 
 /**
  * Properties of a {@link PanintelligenceDashboard}.
+ *
+ * The dashboard runs on EC2 instances; `machineImage`, `instanceType`, `cpuCredits`,
+ * `volumeType`, `volumeSize`, `rootDeviceName` and `keyPair` are that runtime's. Every other prop
+ * describes the deployment whatever runs the application (docs/design/fargate-runtime.md).
  */
 export interface PanintelligenceDashboardProps {
   /**
