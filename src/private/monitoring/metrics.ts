@@ -131,29 +131,15 @@ export function dashboardMetrics(r: MonitoredResources): DashboardMetrics {
   const oneMinute = Duration.minutes(1);
   // Built here from dimension values rather than through the resources' `metrics`, which an
   // imported target group only offers when it was imported with its load balancers.
-  const lbMetric = (metricName: string, options: cloudwatch.MetricOptions) => new cloudwatch.Metric({
-    namespace: 'AWS/ApplicationELB',
-    metricName,
-    dimensionsMap: { LoadBalancer: r.loadBalancer.dimension },
-    ...options,
-  }).attachTo(r.loadBalancer.scope);
-  const tgMetric = (metricName: string, options: cloudwatch.MetricOptions) => {
-    if (r.targetGroupMetrics) {
-      return r.targetGroupMetrics.custom(metricName, options);
-    }
-    return new cloudwatch.Metric({
-      namespace: 'AWS/ApplicationELB',
-      metricName,
-      dimensionsMap: { TargetGroup: r.targetGroup.dimension, LoadBalancer: r.loadBalancer.dimension },
-      ...options,
-    }).attachTo(r.targetGroup.scope);
-  };
-  const rdsMetric = (metricName: string, options: cloudwatch.MetricOptions) => new cloudwatch.Metric({
-    namespace: 'AWS/RDS',
-    metricName,
-    dimensionsMap: { DBInstanceIdentifier: r.database.dimension },
-    ...options,
-  }).attachTo(r.database.scope);
+  const attached = (namespace: string, dimensionsMap: Record<string, string>, scope: IConstruct) =>
+    (metricName: string, options: cloudwatch.MetricOptions) =>
+      new cloudwatch.Metric({ namespace, metricName, dimensionsMap, ...options }).attachTo(scope);
+  const lbMetric = attached('AWS/ApplicationELB', { LoadBalancer: r.loadBalancer.dimension }, r.loadBalancer.scope);
+  const ownTgMetric = attached('AWS/ApplicationELB', { TargetGroup: r.targetGroup.dimension, LoadBalancer: r.loadBalancer.dimension },
+    r.targetGroup.scope);
+  const tgMetric = (metricName: string, options: cloudwatch.MetricOptions) =>
+    r.targetGroupMetrics?.custom(metricName, options) ?? ownTgMetric(metricName, options);
+  const rdsMetric = attached('AWS/RDS', { DBInstanceIdentifier: r.database.dimension }, r.database.scope);
   const efsMetric = (metricName: string, statistic: string, label: string) => new cloudwatch.Metric({
     namespace: 'AWS/EFS',
     metricName,
