@@ -4,6 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -41,9 +42,10 @@ import { UpgradeMode } from './upgrade';
  * uploads are copied onto that file system.
  *
  * The construct is also an `ec2.IConnectable` for the instances, so they can be allowed to
- * reach your data sources: `warehouse.connections.allowDefaultPortFrom(dashboard)`.
+ * reach your data sources: `warehouse.connections.allowDefaultPortFrom(dashboard)`, and an
+ * `iam.IGrantable` for their role: `reports.grantRead(dashboard)`.
  */
-export class PanintelligenceDashboard extends Construct implements ec2.IConnectable {
+export class PanintelligenceDashboard extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** The VPC the dashboard runs in. */
   public readonly vpc: ec2.IVpc;
   /** The internet-facing Application Load Balancer. */
@@ -90,6 +92,11 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
   public readonly url: string;
   /** Network connections of the dashboard instances. */
   public readonly connections: ec2.Connections;
+  /**
+   * The principal the dashboard application runs as (the instances' role), to grant it access to
+   * your data sources: `reports.grantRead(dashboard)`.
+   */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   /**
    * Deploys the dashboard and everything it needs into `scope`.
@@ -198,6 +205,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     // ...and log in to the database as the app's user, which must exist by then.
     this.autoScalingGroup.node.addDependency(database.appUser);
     this.connections = this.autoScalingGroup.connections;
+    this.grantPrincipal = fleet.role;
 
     this.targetGroup = entry.addFleet(this.autoScalingGroup);
 
@@ -211,7 +219,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     // In the database tier's scope, where its parts' logical ids have always been.
     refreshFleetAfterRotation(database, {
       autoScalingGroup: this.autoScalingGroup,
-      warmup: resolved.healthCheckGracePeriod,
+      warmup: resolved.startupTimeout,
       drainTime: resolved.drainTime,
       maintenanceWindow: windowSpec(resolved.maintenanceWindow),
       appSecret: database.secret,

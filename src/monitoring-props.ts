@@ -180,27 +180,43 @@ export interface FirewallMetricNames {
 
 /**
  * Properties of {@link DashboardMonitoring}.
+ *
+ * The resources are taken as interfaces, so resources imported into the app
+ * (`fromApplicationLoadBalancerAttributes`, `fromTargetGroupAttributes`,
+ * `fromAutoScalingGroupName`, `fromDatabaseInstanceAttributes`, `fromFileSystemAttributes`,
+ * `fromFunctionArn`, `fromQueueArn`) serve as well as resources created in it. What the metrics
+ * need of them is their names and identifiers; what an alarm needs beyond that and cannot read
+ * from an imported resource is given as a plain value (`databaseAllocatedStorage`,
+ * `fileSystemThroughputMode`).
  */
 export interface DashboardMonitoringProps {
-  /** The load balancer in front of the fleet. */
-  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
-
-  /** The target group of the fleet (must be attached to `loadBalancer`). */
-  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /**
+   * The Application Load Balancer in front of the dashboard. Its metrics' `LoadBalancer`
+   * dimension (`app/<name>/<id>`) is read from its ARN when it is imported.
+   */
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
 
   /**
-   * The Auto Scaling group of the dashboard instances.
+   * The target group of the dashboard (attached to `loadBalancer`). Its metrics' `TargetGroup`
+   * dimension (`targetgroup/<name>/<id>`) is read from its ARN when it is imported, so it need
+   * not be imported with its load balancers.
+   */
+  readonly targetGroup: elbv2.IApplicationTargetGroup;
+
+  /**
+   * The Auto Scaling group of the dashboard instances (EC2 runtime): the fleet graphs read its
+   * metrics by its name.
    *
    * The fleet-size graph reads Auto Scaling group metrics, which AWS publishes only
    * when the group collects them (`groupMetrics: [GroupMetrics.all()]`, free of charge).
    */
-  readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
 
-  /** The repository database. */
-  readonly database: rds.DatabaseInstance;
+  /** The repository database, watched by its instance identifier. */
+  readonly database: rds.IDatabaseInstance;
 
-  /** The shared file system. */
-  readonly fileSystem: efs.FileSystem;
+  /** The shared file system, watched by its id. */
+  readonly fileSystem: efs.IFileSystem;
 
   /** The S3-to-EFS sync function. */
   readonly syncFunction: lambda.IFunction;
@@ -230,16 +246,20 @@ export interface DashboardMonitoringProps {
   readonly dashboardName?: string;
 
   /**
-   * Allocated storage of `database` in GiB: the free-storage alarm's default threshold is 10 % of it.
+   * Allocated storage of `database` in GiB, a whole number from 1 to 65536: the free-storage
+   * alarm's default threshold is 10 % of it. Needed for an imported database while that alarm
+   * is on without its own `threshold`, because an imported database does not tell its storage.
    *
-   * @default - read from `database` when it is a plain number there, else 20 (the construct's default)
+   * @default - read from `database` when it is created in this app (a deploy-time value counts as 20 GiB)
    */
   readonly databaseAllocatedStorage?: number;
 
   /**
    * Throughput mode of `fileSystem`: the burst-credit alarm exists only in bursting mode.
+   * Needed for an imported file system unless `alarms.fileSystemBurstCredits` is disabled,
+   * because an imported file system does not tell its mode.
    *
-   * @default - read from `fileSystem` (bursting when it sets no mode)
+   * @default - read from `fileSystem` when it is created in this app (bursting when it sets no mode)
    */
   readonly fileSystemThroughputMode?: efs.ThroughputMode;
 

@@ -2,6 +2,7 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -10,10 +11,10 @@ import {
   AlarmContext, AlarmName, AlarmSpec, ALARM_CATALOGUE, ALARM_RULES, defaultThresholdOf, EffectiveSettings, effectiveSettings, isEnabled,
   metricScale, windowOf,
 } from './private/monitoring/alarms';
-import { DashboardMetrics, dashboardMetrics } from './private/monitoring/metrics';
+import { DashboardMetrics, dashboardMetrics, loadBalancerFullName, targetGroupFullName } from './private/monitoring/metrics';
 import { addDashboardWidgets } from './private/monitoring/widgets';
 import { allowServiceToPublish } from './private/service-access';
-import { ownerOf, Rule, validate } from './private/validation';
+import { ownerOf, Rule, validate, wholeNumberIn } from './private/validation';
 
 /** Rules that involve more than the alarm settings. */
 const MONITORING_RULES: ReadonlyArray<Rule<DashboardMonitoringProps>> = [
@@ -21,6 +22,33 @@ const MONITORING_RULES: ReadonlyArray<Rule<DashboardMonitoringProps>> = [
     prop: 'alarms.firewallBlockedRequests',
     violated: (p) => p.alarms?.firewallBlockedRequests?.enabled === true && p.firewall === undefined,
     message: () => 'alarms.firewallBlockedRequests needs firewall: the metric names of the web ACL it watches',
+  },
+  {
+    prop: 'loadBalancer',
+    violated: (p) => loadBalancerFullName(p.loadBalancer) === undefined,
+    message: (p) => 'loadBalancer must be an Application Load Balancer, with an ARN '
+      + `arn:<partition>:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id> (got ${p.loadBalancer.loadBalancerArn})`,
+  },
+  {
+    prop: 'targetGroup',
+    violated: (p) => targetGroupFullName(p.targetGroup) === undefined,
+    message: (p) => 'targetGroup must be a target group, with an ARN '
+      + `arn:<partition>:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id> (got ${p.targetGroup.targetGroupArn})`,
+  },
+  wholeNumberIn('databaseAllocatedStorage', (p) => p.databaseAllocatedStorage, 1, 65536),
+  {
+    prop: 'databaseAllocatedStorage',
+    violated: (p) => p.databaseAllocatedStorage === undefined && cfnDatabaseOf(p.database) === undefined
+      && p.alarms?.databaseFreeStorage?.enabled !== false && p.alarms?.databaseFreeStorage?.threshold === undefined,
+    message: () => 'databaseAllocatedStorage is needed for a database not created in this app: the free-storage alarm\'s default '
+      + 'threshold is 10 % of it (or give alarms.databaseFreeStorage a threshold, or disable that alarm)',
+  },
+  {
+    prop: 'fileSystemThroughputMode',
+    violated: (p) => p.fileSystemThroughputMode === undefined && cfnFileSystemOf(p.fileSystem) === undefined
+      && p.alarms?.fileSystemBurstCredits?.enabled !== false,
+    message: () => 'fileSystemThroughputMode is needed for a file system not created in this app: the burst-credit alarm exists '
+      + 'only in bursting mode (or disable alarms.fileSystemBurstCredits)',
   },
   ...ALARM_RULES.map((rule): Rule<DashboardMonitoringProps> => ({
     prop: rule.prop,
@@ -98,10 +126,12 @@ export class DashboardMonitoring extends Construct {
     validate(ownerOf('DashboardMonitoring', this), props, MONITORING_RULES);
 
     const metrics = dashboardMetrics({
-      loadBalancer: props.loadBalancer,
-      targetGroup: props.targetGroup,
+      // Defined: the rules above refuse an ARN that is not an ALB's or a target group's.
+      loadBalancer: { dimension: loadBalancerFullName(props.loadBalancer)!, scope: props.loadBalancer },
+      targetGroup: { dimension: targetGroupFullName(props.targetGroup)!, scope: props.targetGroup },
+      targetGroupMetrics: props.targetGroup instanceof elbv2.ApplicationTargetGroup ? props.targetGroup.metrics : undefined,
       autoScalingGroupName: props.autoScalingGroup.autoScalingGroupName,
-      database: props.database,
+      database: { dimension: props.database.instanceIdentifier, scope: props.database },
       fileSystemId: props.fileSystem.fileSystemId,
       syncFunction: props.syncFunction,
       deadLetterQueue: props.deadLetterQueue,
@@ -198,10 +228,21 @@ function knownNumber(value: number | undefined): number | undefined {
   return value !== undefined && !Token.isUnresolved(value) ? value : undefined;
 }
 
-/** The allocated storage when it is a plain number in the template (kept for callers that do not pass it). */
-function allocatedStorageOf(database: rds.DatabaseInstance): number | undefined {
-  const cfn = database.node.defaultChild as rds.CfnDBInstance | undefined;
-  const allocated = cfn?.allocatedStorage;
+/** The database's CloudFormation resource when it is created in this app; undefined when it is imported. */
+function cfnDatabaseOf(database: rds.IDatabaseInstance): rds.CfnDBInstance | undefined {
+  const child = database.node.defaultChild;
+  return child instanceof rds.CfnDBInstance ? child : undefined;
+}
+
+/** The file system's CloudFormation resource when it is created in this app; undefined when it is imported. */
+function cfnFileSystemOf(fileSystem: efs.IFileSystem): efs.CfnFileSystem | undefined {
+  const child = fileSystem.node.defaultChild;
+  return child instanceof efs.CfnFileSystem ? child : undefined;
+}
+
+/** The allocated storage of a database created in this app, when it is a plain number in the template. */
+function allocatedStorageOf(database: rds.IDatabaseInstance): number | undefined {
+  const allocated = cfnDatabaseOf(database)?.allocatedStorage;
   if (allocated === undefined || Token.isUnresolved(allocated)) {
     return undefined;
   }
@@ -209,10 +250,9 @@ function allocatedStorageOf(database: rds.DatabaseInstance): number | undefined 
   return Number.isFinite(gib) && gib > 0 ? gib : undefined;
 }
 
-/** The throughput mode the file system sets, if any (kept for callers that do not pass it). */
-function throughputModeOf(fileSystem: efs.FileSystem): efs.ThroughputMode | undefined {
-  const cfn = fileSystem.node.defaultChild as efs.CfnFileSystem | undefined;
-  return cfn?.throughputMode as efs.ThroughputMode | undefined;
+/** The throughput mode a file system created in this app sets, if any. */
+function throughputModeOf(fileSystem: efs.IFileSystem): efs.ThroughputMode | undefined {
+  return cfnFileSystemOf(fileSystem)?.throughputMode as efs.ThroughputMode | undefined;
 }
 
 /** Burst credits matter only in bursting mode (the CloudFormation default when no mode is set). */

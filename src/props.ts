@@ -14,6 +14,10 @@ import type { UpgradeMode } from './upgrade';
 
 /**
  * Properties of a {@link PanintelligenceDashboard}.
+ *
+ * The dashboard runs on EC2 instances; `machineImage`, `instanceType`, `cpuCredits`,
+ * `volumeType`, `volumeSize`, `rootDeviceName` and `keyPair` are that runtime's. Every other prop
+ * describes the deployment whatever runs the application (docs/design/fargate-runtime.md).
  */
 export interface PanintelligenceDashboardProps {
   /**
@@ -175,14 +179,19 @@ export interface PanintelligenceDashboardProps {
   readonly scaleInCpuPercent?: number;
 
   /**
-   * The boot budget: how long a new instance may take to boot and answer on `/pi/version`,
-   * 5 to 60 minutes. It is the group's health check grace period, the time stack creation and
-   * each step of a rolling update wait for the instance's signal, and (less a reserve of 90
-   * seconds) the deadline of the boot script's retries, after which it signals failure.
+   * The startup budget: how long a new instance may take from launch until the dashboard
+   * answers on `/pi/version`, 5 to 60 minutes. Everything that waits for a new instance derives
+   * from this one value: it is the Auto Scaling group's health check grace period and default
+   * instance warm-up, the time stack creation and each step of a rolling update wait for the
+   * instance's signal (a step also waits out `drainTime`), the warm-up of the refresh after a
+   * secret rotation, and (less a reserve of 90 seconds) the deadline of the boot script's
+   * retries, after which the instance signals failure and the deployment rolls back. Raise it
+   * for an image or a network that boots slowly; a value too low fails healthy deployments, one
+   * too high only delays the rollback of a broken one.
    *
    * @default Duration.minutes(10)
    */
-  readonly healthCheckGracePeriod?: Duration;
+  readonly startupTimeout?: Duration;
 
   /**
    * Path of the load balancer's health check. `/pi/version` must answer 200; any other path

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PanintelligenceDashboard } from '../src';
 import { baseProps, only, synth, Synthesized } from './util';
 
@@ -39,6 +40,21 @@ describe('public members', () => {
     const fleetSg = only(t, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.SecurityGroupIds[0];
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 5432, SourceSecurityGroupId: fleetSg });
     t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { FromPort: 5432, GroupId: fleetSg });
+  });
+
+  test('grants reach the role the instances run as', () => {
+    const app = new App();
+    const own = new Stack(app, 'Own', { env: { account: '123456789012', region: 'eu-west-2' } });
+    const mine = new PanintelligenceDashboard(own, 'Dashboard', baseProps(own));
+    const reports = new s3.Bucket(own, 'Reports');
+    reports.grantRead(mine);
+    const t = Template.fromStack(own);
+    const profile = only(t, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.IamInstanceProfile.Arn['Fn::GetAtt'][0];
+    const instanceRole = t.toJSON().Resources[profile].Properties.Roles[0];
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [instanceRole],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']), Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Reports'), 'Arn'] }]) })]) },
+    });
   });
 });
 

@@ -172,7 +172,7 @@ describe('fleet, options', () => {
       desiredCapacity: 3,
       scaleOutCpuPercent: 60,
       scaleInCpuPercent: 30,
-      healthCheckGracePeriod: Duration.minutes(15),
+      startupTimeout: Duration.minutes(15),
     }));
     const lt = only(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData;
     expect(lt.InstanceType).toBe('m6a.large');
@@ -277,7 +277,7 @@ describe('rollouts gated on the instances\' health', () => {
 
   test('one boot budget: grace period, warm-up, signal timeout, pause time and the script\'s deadline', () => {
     const { template } = synth(() => ({
-      minCapacity: 2, maxCapacity: 6, desiredCapacity: 3, healthCheckGracePeriod: Duration.minutes(15), drainTime: Duration.seconds(0),
+      minCapacity: 2, maxCapacity: 6, desiredCapacity: 3, startupTimeout: Duration.minutes(15), drainTime: Duration.seconds(0),
     }));
     const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
     expect(asg.Properties).toMatchObject({ HealthCheckGracePeriod: 900, DefaultInstanceWarmup: 900 });
@@ -290,16 +290,16 @@ describe('rollouts gated on the instances\' health', () => {
 
   test('each step of a rolling update also waits for the replaced instance to drain', () => {
     const pauseOf = (template: Template) => only(template, 'AWS::AutoScaling::AutoScalingGroup').UpdatePolicy.AutoScalingRollingUpdate.PauseTime;
-    expect(pauseOf(synth(() => ({ healthCheckGracePeriod: Duration.minutes(5), drainTime: Duration.minutes(7) })).template)).toBe('PT12M');
+    expect(pauseOf(synth(() => ({ startupTimeout: Duration.minutes(5), drainTime: Duration.minutes(7) })).template)).toBe('PT12M');
     // The drain time follows the idle timeout when it is not given.
     expect(pauseOf(synth(() => ({ idleTimeout: Duration.minutes(25) })).template)).toBe('PT35M');
   });
 
   test('the pause stops at CloudFormation\'s hour, with a warning naming both props', () => {
-    const { stack, template } = synth(() => ({ healthCheckGracePeriod: Duration.minutes(45), drainTime: Duration.minutes(30) }));
+    const { stack, template } = synth(() => ({ startupTimeout: Duration.minutes(45), drainTime: Duration.minutes(30) }));
     expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').UpdatePolicy.AutoScalingRollingUpdate.PauseTime).toBe('PT1H');
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('rolloutPauseCapped'));
-    expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringMatching(/healthCheckGracePeriod \(45 minutes\) plus drainTime \(30 minutes\)/)]);
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringMatching(/startupTimeout \(45 minutes\) plus drainTime \(30 minutes\)/)]);
     expect(Annotations.fromStack(synth().stack).findWarning('*', Match.stringLikeRegexp('rolloutPauseCapped'))).toEqual([]);
   });
 
@@ -325,13 +325,13 @@ describe('rollouts gated on the instances\' health', () => {
     ['4 minutes 59 seconds', Duration.seconds(299)],
     ['61 minutes', Duration.minutes(61)],
     ['a fraction of a second', Duration.millis(600_500)],
-  ])('refuses a boot budget (healthCheckGracePeriod) of %s', (_, healthCheckGracePeriod) => {
-    expect(() => synth(() => ({ healthCheckGracePeriod }))).toThrow(/healthCheckGracePeriod must be whole seconds from 5 to 60 minutes/);
+  ])('refuses a boot budget (startupTimeout) of %s', (_, startupTimeout) => {
+    expect(() => synth(() => ({ startupTimeout }))).toThrow(/startupTimeout must be whole seconds from 5 to 60 minutes/);
   });
 
   test('accepts the bounds of the boot budget', () => {
-    expect(only(synth(() => ({ healthCheckGracePeriod: Duration.minutes(5) })).template, 'AWS::AutoScaling::AutoScalingGroup').CreationPolicy.ResourceSignal.Timeout).toBe('PT5M');
-    expect(only(synth(() => ({ healthCheckGracePeriod: Duration.hours(1) })).template, 'AWS::AutoScaling::AutoScalingGroup').CreationPolicy.ResourceSignal.Timeout).toBe('PT1H');
+    expect(only(synth(() => ({ startupTimeout: Duration.minutes(5) })).template, 'AWS::AutoScaling::AutoScalingGroup').CreationPolicy.ResourceSignal.Timeout).toBe('PT5M');
+    expect(only(synth(() => ({ startupTimeout: Duration.hours(1) })).template, 'AWS::AutoScaling::AutoScalingGroup').CreationPolicy.ResourceSignal.Timeout).toBe('PT1H');
   });
 });
 

@@ -49,8 +49,8 @@ describe('bad props are refused with the prop and the allowed values', () => {
     [{ preUpgradeBackupRetention: Duration.days(36501) }, /preUpgradeBackupRetention must be a whole number of days from 1 to 36500, got 36501 days/],
     [{ preUpgradeBackup: false, preUpgradeBackupRetention: Duration.days(7) },
       /preUpgradeBackupRetention applies only to the pre-upgrade backup; leave it out when preUpgradeBackup is false/],
-    [{ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(57) },
-      /upgradeMode EXCLUSIVE lets a new instance wait for the old ones to drain and shut down \(13 minutes\) on top of healthCheckGracePeriod, .* at most 60 minutes .*: shorten healthCheckGracePeriod or drainTime \(got 57 minutes and 10 minutes\)/],
+    [{ upgradeMode: UpgradeMode.EXCLUSIVE, startupTimeout: Duration.minutes(57) },
+      /upgradeMode EXCLUSIVE lets a new instance wait for the old ones to drain and shut down \(13 minutes\) on top of startupTimeout, .* at most 60 minutes .*: shorten startupTimeout or drainTime \(got 57 minutes and 10 minutes\)/],
     [{ databaseSnapshotIdentifier: '' }, /databaseSnapshotIdentifier must be an RDS DB snapshot, its name or its ARN .*; got ""/],
     [{ databaseSnapshotIdentifier: 'arn:aws:backup:eu-west-2:123456789012:recovery-point:1EB3B5E7-9EB0-435A-A80B-108B488B0D45' },
       /databaseSnapshotIdentifier must be an RDS DB snapshot/],
@@ -79,10 +79,10 @@ describe('bad props are refused with the prop and the allowed values', () => {
   });
 
   test('the exclusive mode accepts a boot budget, drain and shutdown of 60 minutes together', () => {
-    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(47) }))).not.toThrow();
-    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(56), drainTime: Duration.minutes(1) })))
+    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, startupTimeout: Duration.minutes(47) }))).not.toThrow();
+    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, startupTimeout: Duration.minutes(56), drainTime: Duration.minutes(1) })))
       .not.toThrow();
-    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, healthCheckGracePeriod: Duration.minutes(48) }))).toThrow(/upgradeMode EXCLUSIVE/);
+    expect(() => synth(() => ({ upgradeMode: UpgradeMode.EXCLUSIVE, startupTimeout: Duration.minutes(48) }))).toThrow(/upgradeMode EXCLUSIVE/);
   });
 
   test('natGateways with a given VPC', () => {

@@ -58,8 +58,8 @@ const MAX_PAUSE_SECONDS = 3600;
 
 /** The pause of a rollout in the exclusive mode, in seconds; undefined when not concrete. */
 function exclusivePauseSeconds(p: Props): number | undefined {
-  if (p.healthCheckGracePeriod.isUnresolved() || p.drainTime.isUnresolved()) return undefined;
-  return instanceSignalBudget(p.healthCheckGracePeriod, UpgradeMode.EXCLUSIVE, p.drainTime).toSeconds({ integral: false });
+  if (p.startupTimeout.isUnresolved() || p.drainTime.isUnresolved()) return undefined;
+  return instanceSignalBudget(p.startupTimeout, UpgradeMode.EXCLUSIVE, p.drainTime).toSeconds({ integral: false });
 }
 
 /**
@@ -220,7 +220,7 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   },
   // The boot budget is counted down on the instance, the idle timeout and the drain time are
   // load balancer attributes that the rollout timings add up: all must be concrete whole seconds.
-  wholeSecondsIn('healthCheckGracePeriod', (p) => p.healthCheckGracePeriod, 300, 3600, 'from 5 to 60 minutes (the boot budget)'),
+  wholeSecondsIn('startupTimeout', (p) => p.startupTimeout, 300, 3600, 'from 5 to 60 minutes (the boot budget)'),
   wholeSecondsIn('idleTimeout', (p) => p.idleTimeout, 1, 4000, 'from 1 to 4000'),
   wholeSecondsIn('drainTime', (p) => p.given.drainTime, 0, 3600, 'from 0 to 3600'),
 
@@ -322,9 +322,9 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
     prop: 'upgradeMode',
     violated: (p) => p.upgradeMode === UpgradeMode.EXCLUSIVE && (exclusivePauseSeconds(p) ?? 0) > MAX_PAUSE_SECONDS,
     message: (p) => 'upgradeMode EXCLUSIVE lets a new instance wait for the old ones to drain and shut down '
-      + `(${(exclusivePauseSeconds(p)! - p.healthCheckGracePeriod.toSeconds()) / 60} minutes) on top of `
-      + 'healthCheckGracePeriod, and CloudFormation waits at most 60 minutes for an instance in a rollout: '
-      + `shorten healthCheckGracePeriod or drainTime (got ${p.healthCheckGracePeriod.toHumanString()} and ${p.drainTime.toHumanString()})`,
+      + `(${(exclusivePauseSeconds(p)! - p.startupTimeout.toSeconds()) / 60} minutes) on top of `
+      + 'startupTimeout, and CloudFormation waits at most 60 minutes for an instance in a rollout: '
+      + `shorten startupTimeout or drainTime (got ${p.startupTimeout.toHumanString()} and ${p.drainTime.toHumanString()})`,
   },
   {
     prop: 'databaseSnapshotIdentifier',

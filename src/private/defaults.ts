@@ -26,7 +26,7 @@ export const DASHBOARD_DEFAULTS = {
   maxCapacity: 5,
   scaleOutCpuPercent: 70,
   scaleInCpuPercent: 20,
-  healthCheckGracePeriod: Duration.minutes(10),
+  startupTimeout: Duration.minutes(10),
   healthCheckPath: '/pi/version',
   idleTimeout: Duration.minutes(10),
   databaseInstanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MICRO),

@@ -17,14 +17,14 @@ import type { ResolvedDashboardProps } from './resolved-props';
 export const OLD_INSTANCE_EXIT = Duration.minutes(3);
 
 /**
- * Internal: what the fleet tier needs. `healthCheckGracePeriod` is the boot budget: how long a
+ * Internal: what the fleet tier needs. `startupTimeout` is the boot budget: how long a
  * new instance has to boot and answer on /pi/version, so also the signal timeout of creation and
  * rollouts, and the boot script's own deadline. `alarmTopic` receives the scaling notifications.
  */
 export interface DashboardFleetProps extends Pick<ResolvedDashboardProps,
 'machineImage' | 'instanceType' | 'cpuCredits' | 'rootDeviceName' | 'volumeType' | 'volumeSize' | 'keyPair'
 | 'minCapacity' | 'maxCapacity' | 'desiredCapacity' | 'scaleOutCpuPercent' | 'scaleInCpuPercent'
-| 'healthCheckGracePeriod' | 'drainTime' | 'alarmTopic' | 'upgradeMode'> {
+| 'startupTimeout' | 'drainTime' | 'alarmTopic' | 'upgradeMode'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   /** Renders the user data; given where the instance reports the outcome of its boot. */
@@ -44,7 +44,7 @@ export class DashboardFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: DashboardFleetProps) {
     super(scope, id);
-    const bootBudget = props.healthCheckGracePeriod;
+    const bootBudget = props.startupTimeout;
     const signalBudget = instanceSignalBudget(bootBudget, props.upgradeMode, props.drainTime);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -189,7 +189,7 @@ export function rolloutPauseTime(scope: Construct, bootBudget: Duration, drainTi
     : bootBudget.toSeconds() + drainTime.toSeconds();
   if (seconds > MAX_ROLLOUT_PAUSE.toSeconds()) {
     Annotations.of(scope).addWarningV2('@panintelligence/cdk-dashboard:rolloutPauseCapped',
-      `healthCheckGracePeriod (${bootBudget.toHumanString()}) plus drainTime (${drainTime.toHumanString()}) is more than the hour `
+      `startupTimeout (${bootBudget.toHumanString()}) plus drainTime (${drainTime.toHumanString()}) is more than the hour `
       + 'CloudFormation waits for a rolling update\'s signal: a rollout may fail while an instance drains. Shorten one of them.');
     return MAX_ROLLOUT_PAUSE;
   }

@@ -68,7 +68,7 @@ def customised(stack):
         desired_capacity=3,
         scale_out_cpu_percent=60,
         scale_in_cpu_percent=25,
-        health_check_grace_period=Duration.minutes(5),
+        startup_timeout=Duration.minutes(5),
         health_check_path="/pi/",
         database_instance_type=ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.SMALL),
         database_allocated_storage=50,

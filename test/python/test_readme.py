@@ -60,8 +60,13 @@ def test_example_runs_as_written(index):
     target = own if isinstance(own, cdk.Stack) else stack
     template = cdk.App.of(target).synth().get_stack_by_name(target.stack_name).template
     types = {r["Type"] for r in template["Resources"].values()}
-    assert "AWS::AutoScaling::AutoScalingGroup" in types
-    assert "AWS::RDS::DBInstance" in types
+    if "DashboardMonitoring(" in block:
+        # Monitoring of resources imported by name and ARN: the dashboard and the alarms, no fleet or database.
+        assert {"AWS::CloudWatch::Dashboard", "AWS::CloudWatch::Alarm"} <= types
+        assert not types & {"AWS::AutoScaling::AutoScalingGroup", "AWS::RDS::DBInstance", "AWS::EFS::FileSystem"}
+    else:
+        assert "AWS::AutoScaling::AutoScalingGroup" in types
+        assert "AWS::RDS::DBInstance" in types
 
 
 def test_the_cost_example_prices_the_dashboard():

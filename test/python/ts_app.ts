@@ -61,7 +61,7 @@ const SCENARIOS: { [name: string]: Scenario } = {
       desiredCapacity: 3,
       scaleOutCpuPercent: 60,
       scaleInCpuPercent: 25,
-      healthCheckGracePeriod: Duration.minutes(5),
+      startupTimeout: Duration.minutes(5),
       healthCheckPath: '/pi/',
       databaseInstanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.SMALL),
       databaseAllocatedStorage: 50,

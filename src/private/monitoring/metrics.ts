@@ -1,16 +1,27 @@
-import { Duration } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Fn, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { IConstruct } from 'constructs';
 
-/** What the dashboard and the alarms watch: only the values and interfaces the metrics need. */
+/**
+ * What the dashboard and the alarms watch: only the values and interfaces the metrics need, so
+ * imported resources serve as well as the construct's own.
+ */
 export interface MonitoredResources {
-  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
-  readonly targetGroup: elbv2.IApplicationTargetGroup;
+  /** The load balancer's full name (`app/<name>/<id>`), the `LoadBalancer` dimension, and its construct. */
+  readonly loadBalancer: MetricOwner;
+  /** The target group's full name (`targetgroup/<name>/<id>`), the `TargetGroup` dimension, and its construct. */
+  readonly targetGroup: MetricOwner;
+  /**
+   * The metrics of a target group created in this app, whose `LoadBalancer` dimension aws-cdk-lib
+   * reads from its listener: used as they are, so the construct's template stays as it was.
+   */
+  readonly targetGroupMetrics?: elbv2.IApplicationTargetGroupMetrics;
   readonly autoScalingGroupName: string;
-  readonly database: rds.DatabaseInstance;
+  /** The database's instance identifier, the `DBInstanceIdentifier` dimension, and its construct. */
+  readonly database: MetricOwner;
   readonly fileSystemId: string;
   readonly syncFunction: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
@@ -21,6 +32,59 @@ export interface MonitoredResources {
     readonly rules: ReadonlyArray<string>;
     readonly region: string;
   };
+}
+
+/** A dimension value and the construct whose account and region its metrics belong to. */
+export interface MetricOwner {
+  readonly dimension: string;
+  readonly scope: IConstruct;
+}
+
+/** The ALB resource of an ARN: `loadbalancer/app/<name>/<id>`. */
+const ALB_RESOURCE = /^loadbalancer\/(app\/[^/]+\/[^/]+)$/;
+/** The target group resource of an ARN: `targetgroup/<name>/<id>`. */
+const TARGET_GROUP_RESOURCE = /^targetgroup\/[^/]+\/[^/]+$/;
+
+/**
+ * The full name of an Application Load Balancer (`app/<name>/<id>`): its own attribute when it is
+ * created in this app, else read from its ARN. Undefined when a known ARN is not an ALB's.
+ */
+export function loadBalancerFullName(loadBalancer: elbv2.IApplicationLoadBalancer): string | undefined {
+  if (loadBalancer instanceof elbv2.ApplicationLoadBalancer) {
+    return loadBalancer.loadBalancerFullName;
+  }
+  const arn = loadBalancer.loadBalancerArn;
+  if (Token.isUnresolved(arn)) {
+    const parts = Fn.split('/', arn);
+    return `${Fn.select(1, parts)}/${Fn.select(2, parts)}/${Fn.select(3, parts)}`;
+  }
+  return ALB_RESOURCE.exec(resourceOf(arn) ?? '')?.[1];
+}
+
+/**
+ * The full name of a target group (`targetgroup/<name>/<id>`): its own attribute when it is
+ * created in this app, else read from its ARN. Undefined when a known ARN is not a target group's.
+ */
+export function targetGroupFullName(targetGroup: elbv2.IApplicationTargetGroup): string | undefined {
+  if (targetGroup instanceof elbv2.ApplicationTargetGroup) {
+    return targetGroup.targetGroupFullName;
+  }
+  const arn = targetGroup.targetGroupArn;
+  if (Token.isUnresolved(arn)) {
+    return Fn.select(5, Fn.split(':', arn));
+  }
+  const resource = resourceOf(arn);
+  return resource !== undefined && TARGET_GROUP_RESOURCE.test(resource) ? resource : undefined;
+}
+
+/** The resource part of an Elastic Load Balancing ARN, or undefined for anything else. */
+function resourceOf(arn: string): string | undefined {
+  try {
+    const parts = Arn.split(arn, ArnFormat.NO_RESOURCE_NAME);
+    return parts.service === 'elasticloadbalancing' ? parts.resource : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The firewall's requests (AWS/WAFV2), per 5 minutes. */
@@ -65,8 +129,17 @@ export interface DashboardMetrics {
 export function dashboardMetrics(r: MonitoredResources): DashboardMetrics {
   const fiveMinutes = Duration.minutes(5);
   const oneMinute = Duration.minutes(1);
-  const lb = r.loadBalancer;
-  const tg = r.targetGroup;
+  // Built here from dimension values rather than through the resources' `metrics`, which an
+  // imported target group only offers when it was imported with its load balancers.
+  const attached = (namespace: string, dimensionsMap: Record<string, string>, scope: IConstruct) =>
+    (metricName: string, options: cloudwatch.MetricOptions) =>
+      new cloudwatch.Metric({ namespace, metricName, dimensionsMap, ...options }).attachTo(scope);
+  const lbMetric = attached('AWS/ApplicationELB', { LoadBalancer: r.loadBalancer.dimension }, r.loadBalancer.scope);
+  const ownTgMetric = attached('AWS/ApplicationELB', { TargetGroup: r.targetGroup.dimension, LoadBalancer: r.loadBalancer.dimension },
+    r.targetGroup.scope);
+  const tgMetric = (metricName: string, options: cloudwatch.MetricOptions) =>
+    r.targetGroupMetrics?.custom(metricName, options) ?? ownTgMetric(metricName, options);
+  const rdsMetric = attached('AWS/RDS', { DBInstanceIdentifier: r.database.dimension }, r.database.scope);
   const efsMetric = (metricName: string, statistic: string, label: string) => new cloudwatch.Metric({
     namespace: 'AWS/EFS',
     metricName,
@@ -79,15 +152,15 @@ export function dashboardMetrics(r: MonitoredResources): DashboardMetrics {
   const dlq = r.deadLetterQueue;
 
   return {
-    requests: lb.metrics.requestCount({ label: 'Requests', period: oneMinute }),
-    elb4xx: lb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_4XX_COUNT, { label: 'Load balancer 4xx', period: oneMinute }),
-    elb5xx: lb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { label: 'Load balancer 5xx', period: oneMinute }),
-    target4xx: lb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { label: 'Application 4xx', period: oneMinute }),
-    target5xx: lb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { label: 'Application 5xx', period: oneMinute }),
-    responseTime: (statistic) => lb.metrics.targetResponseTime({ statistic, label: `Response time ${statistic}`, period: oneMinute }),
-    responseTimeP95: lb.metrics.targetResponseTime({ statistic: 'p95', label: 'Response time p95' }),
-    healthyHosts: tg.metrics.healthyHostCount({ statistic: 'Minimum', label: 'Healthy hosts', period: oneMinute }),
-    unhealthyHosts: tg.metrics.unhealthyHostCount({ statistic: 'Maximum', label: 'Unhealthy hosts', period: oneMinute }),
+    requests: lbMetric('RequestCount', { statistic: 'Sum', label: 'Requests', period: oneMinute }),
+    elb4xx: lbMetric(elbv2.HttpCodeElb.ELB_4XX_COUNT, { statistic: 'Sum', label: 'Load balancer 4xx', period: oneMinute }),
+    elb5xx: lbMetric(elbv2.HttpCodeElb.ELB_5XX_COUNT, { statistic: 'Sum', label: 'Load balancer 5xx', period: oneMinute }),
+    target4xx: lbMetric(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { statistic: 'Sum', label: 'Application 4xx', period: oneMinute }),
+    target5xx: lbMetric(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: 'Sum', label: 'Application 5xx', period: oneMinute }),
+    responseTime: (statistic) => lbMetric('TargetResponseTime', { statistic, label: `Response time ${statistic}`, period: oneMinute }),
+    responseTimeP95: lbMetric('TargetResponseTime', { statistic: 'p95', label: 'Response time p95' }),
+    healthyHosts: tgMetric('HealthyHostCount', { statistic: 'Minimum', label: 'Healthy hosts', period: oneMinute }),
+    unhealthyHosts: tgMetric('UnHealthyHostCount', { statistic: 'Maximum', label: 'Unhealthy hosts', period: oneMinute }),
     fleetGroup: (metricName, label) => new cloudwatch.Metric({
       namespace: 'AWS/AutoScaling',
       metricName,
@@ -104,10 +177,10 @@ export function dashboardMetrics(r: MonitoredResources): DashboardMetrics {
       label,
       period: fiveMinutes,
     }),
-    databaseCpu: r.database.metricCPUUtilization({ label: 'CPU', period: fiveMinutes }),
-    databaseFreeStorage: r.database.metricFreeStorageSpace({ statistic: 'Minimum', label: 'Free storage', period: fiveMinutes }),
-    databaseConnections: r.database.metricDatabaseConnections({ statistic: 'Maximum', label: 'Connections', period: fiveMinutes }),
-    databaseFreeMemory: r.database.metricFreeableMemory({ statistic: 'Minimum', label: 'Freeable memory', period: fiveMinutes }),
+    databaseCpu: rdsMetric('CPUUtilization', { statistic: 'Average', label: 'CPU', period: fiveMinutes }),
+    databaseFreeStorage: rdsMetric('FreeStorageSpace', { statistic: 'Minimum', label: 'Free storage', period: fiveMinutes }),
+    databaseConnections: rdsMetric('DatabaseConnections', { statistic: 'Maximum', label: 'Connections', period: fiveMinutes }),
+    databaseFreeMemory: rdsMetric('FreeableMemory', { statistic: 'Minimum', label: 'Freeable memory', period: fiveMinutes }),
     burstCredits: efsMetric('BurstCreditBalance', 'Minimum', 'Burst credit balance'),
     // MeteredIOBytes is a byte count per period; divide by the period to get bytes per second.
     meteredThroughput: new cloudwatch.MathExpression({
