@@ -7,8 +7,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { FileSystemBackup, FileSystemBackupProps } from '../src/backup';
 import { DEFAULT_NODE_RUNTIME } from './cdk-range';
+import { FileSystemBackup, FileSystemBackupProps } from '../src/backup';
 
 /** The last group of the stack's GUID (arn:...:stack/<name>/<guid>), as CloudFormation resolves it. */
 const STACK_GUID_TAIL = { 'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] };

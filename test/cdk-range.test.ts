@@ -4,8 +4,8 @@
 // of them reaches aws-cdk-lib or constructs.
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { dirname, join, relative, resolve } from 'path';
-import { RANGE_SKIPPED_SUITES } from '../projenrc/cdk-range';
 import { cdkAtLeast } from './cdk-range';
+import { RANGE_SKIPPED_SUITES } from '../projenrc/cdk-range';
 
 const ROOT = join(__dirname, '..');
 const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g;

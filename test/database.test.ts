@@ -4,10 +4,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { PanintelligenceDashboard } from '../src';
+import { DEFAULT_NODE_RUNTIME, testFromCdk } from './cdk-range';
 import {
   actionsOf, idOf, refId, resourceById as resource, resourcesOf, resourcesOfStatement, securityGroupsOf, statementsOf, subnetsOfKind, theResource,
 } from './template';
-import { DEFAULT_NODE_RUNTIME, testFromCdk } from './cdk-range';
 import { baseProps, only, synth } from './util';
 import { APP_PRIVILEGES } from '../src/private/database-user/sql';
 

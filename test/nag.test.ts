@@ -3,8 +3,8 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecksV2 } from 'cdk-nag-v2';
-import { build, customised, defaults, Scenario, withFirewall } from '../fixtures/scenarios';
 import { CDK_NAG_3, CDK_NAG_3_PLUGIN, testFromCdk } from './cdk-range';
+import { build, customised, defaults, Scenario, withFirewall } from '../fixtures/scenarios';
 
 const testNag3 = testFromCdk(CDK_NAG_3, 'cdk-nag 3');
 const testNag3Plugin = testFromCdk(CDK_NAG_3_PLUGIN, 'cdk-nag 3 as a policy-validation plugin');

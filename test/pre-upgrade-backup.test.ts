@@ -4,8 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { PanintelligenceDashboard, PanintelligenceDashboardProps } from '../src';
-import { AMI_ID, baseProps, only, synth } from './util';
 import { DEFAULT_NODE_RUNTIME } from './cdk-range';
+import { AMI_ID, baseProps, only, synth } from './util';
 import { PRE_UPGRADE_BACKUP_TIMING } from '../src/private/pre-upgrade-backup/pre-upgrade-backup';
 
 const TYPE = 'Custom::PanintelligencePreUpgradeBackup';

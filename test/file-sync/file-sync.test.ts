@@ -6,8 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FileSync, FileSyncProps } from '../../src/file-sync/file-sync';
-import { synth as dashboardSynth } from '../util';
 import { DEFAULT_NODE_RUNTIME } from '../cdk-range';
+import { synth as dashboardSynth } from '../util';
 
 interface Fixture {
   readonly stack: Stack;
