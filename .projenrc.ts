@@ -25,10 +25,10 @@ import { configureRelease, RELEASE_OPTIONS } from './projenrc/release';
 //   2.182.0: sns.ITopic.masterKey (an alarm topic's key is granted to the services that publish
 //            to it, imported topics included) and autoscaling.HealthChecks (the fleet's ELB
 //            health check with its grace period).
-//   2.215.0: aws-cdk-lib's own functions in the stack (the custom resource provider framework,
-//            the bucket notifications handler) get nodejs22.x and python3.13; older releases give
-//            them nodejs20.x and python3.11, on which Lambda no longer creates functions
-//            (cfn-lint E2533 in test/cfn-lint.test.ts).
+//   2.215.0: aws-cdk-lib's S3 bucket notifications handler (the uploads bucket's notifications
+//            to the sync function) gets the region's latest Python runtime (python3.13); older
+//            releases hard-code python3.11, on which Lambda no longer creates functions (since
+//            2026-07-31; cfn-lint E2533 in test/cfn-lint.test.ts fails at 2.214.0).
 const CDK_FLOOR = '2.215.0';
 //   10.0.0: constructs' Construct, IConstruct and Node as aws-cdk-lib 2 has always used them.
 const CONSTRUCTS_FLOOR = '10.0.0';
