@@ -2,6 +2,7 @@ import { awscdk, javascript } from 'projen';
 import { addBenchTask } from './projenrc/bench';
 import { addBootScripts } from './projenrc/boot';
 import { addLambdaBundles } from './projenrc/bundles';
+import { addCdkRangeTasks } from './projenrc/cdk-range';
 import { addCiChecks } from './projenrc/ci';
 import { configureCompat } from './projenrc/compat';
 import { addCostTableTask } from './projenrc/cost-table';
@@ -12,12 +13,31 @@ import { addIntegTasks } from './projenrc/integ';
 import { addLintRules } from './projenrc/lint';
 import { addNpmPackageChecks } from './projenrc/npm-package';
 import { addPythonTasks } from './projenrc/python';
+import { configureRelease, RELEASE_OPTIONS } from './projenrc/release';
 
-// The floor of aws-cdk-lib that users need, and the exact version we build and test with.
-// 2.276.0 is the first release on which cdk-nag 3 runs as a policy-validation plugin, so our
-// suppressions are proven against both cdk-nag majors; it is also above the 2.245.0 that
-// @aws-cdk/integ-tests-alpha requires.
-const CDK_VERSION = '2.276.0';
+// The oldest aws-cdk-lib and constructs an app may use with this library (the peer floors), and
+// the versions we build and test with (dev dependencies). The floor is the oldest release that
+// has every API the library's code calls and on which the stack still deploys; each line below
+// names what raised it (`npx projen test:cdk-floor` type-checks src/ and runs the tests there).
+// Newer APIs that are only a convenience are avoided: a runtime chosen by name instead of
+// Runtime.NODEJS_24_X (2.224.0, src/private/runtime.ts), `Validations` looked up when present
+// (2.251.0, src/private/nag.ts).
+//   2.182.0: sns.ITopic.masterKey (an alarm topic's key is granted to the services that publish
+//            to it, imported topics included) and autoscaling.HealthChecks (the fleet's ELB
+//            health check with its grace period).
+//   2.215.0: aws-cdk-lib's S3 bucket notifications handler (the uploads bucket's notifications
+//            to the sync function) gets the region's latest Python runtime (python3.13); older
+//            releases hard-code python3.11, on which Lambda no longer creates functions (since
+//            2026-07-31; cfn-lint E2533 in test/cfn-lint.test.ts fails at 2.214.0).
+const CDK_FLOOR = '2.215.0';
+//   10.0.0: constructs' Construct, IConstruct and Node as aws-cdk-lib 2 has always used them.
+const CONSTRUCTS_FLOOR = '10.0.0';
+// The versions of the build and the tests. 2.276.0 is the first release on which cdk-nag 3 runs
+// as a policy-validation plugin, so our suppressions are proven against both cdk-nag majors; it
+// is also above the 2.245.0 that @aws-cdk/integ-tests-alpha requires. Both tools are dev
+// dependencies only; their tests skip at the floor (test/cdk-range.ts).
+const CDK_DEV_VERSION = '2.276.0';
+const CONSTRUCTS_DEV_VERSION = '10.5.1';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: '@panintelligence/cdk-dashboard',
@@ -35,13 +55,19 @@ const project = new awscdk.AwsCdkConstructLibrary({
   minNodeVersion: '22.0.0',
   workflowNodeVersion: '22.x',
 
-  cdkVersion: CDK_VERSION,
-  constructsVersion: '10.5.1',
+  // cdkVersion and constructsVersion are the peer floors (`^` ranges); the dev dependencies
+  // are the versions above instead of projen's pins at the floor.
+  cdkVersion: CDK_FLOOR,
+  constructsVersion: CONSTRUCTS_FLOOR,
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',
+
+  ...RELEASE_OPTIONS,
 
   publishToPypi: {
     distName: 'panintelligence-cdk-dashboard',
     module: 'panintelligence_cdk_dashboard',
+    trustedPublishing: true,
   },
   publishToMaven: {
     javaPackage: 'com.panintelligence.cdk.dashboard',
@@ -51,6 +77,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToNuget: {
     dotNetNamespace: 'Panintelligence.Cdk.Dashboard',
     packageId: 'Panintelligence.Cdk.Dashboard',
+    trustedPublishing: true,
   },
   publishToGo: {
     moduleName: 'github.com/panintelligence/cdk-dashboard-go',
@@ -62,6 +89,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   lambdaAutoDiscover: false,
 
   devDeps: [
+    `aws-cdk-lib@${CDK_DEV_VERSION}`,
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-lambda@^3',
     '@aws-sdk/client-secrets-manager@^3',
@@ -103,6 +131,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/.tools/', '/.ci/.node/', '/cdk.out.ci/', 'cdk.out/', '/cdk.out.example/', '/bench-results/'],
 });
 
+// projen adds constructs as a peer only; the build uses the version above. (jsii warns, JSII6,
+// that the dev versions are above the peer floors: on purpose, the floor is tested on its own.)
+project.addDevDeps(`constructs@${CONSTRUCTS_DEV_VERSION}`);
+
 // The project's parts, each in its own module under projenrc/.
 pinIntegTools(project);
 addLambdaBundles(project);
@@ -114,8 +146,10 @@ addCostTableTask(project);
 addBenchTask(project);
 addPythonTasks(project);
 addNpmPackageChecks(project);
+addCdkRangeTasks(project);
 addIntegTasks(project);
 configureCompat(project);
+configureRelease(project);
 addCiChecks(project);
 
 // The dashboards the tests and the README generators build (test/ and scripts/ both import them).

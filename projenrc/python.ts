@@ -26,6 +26,11 @@ export function addPythonTasks(project: awscdk.AwsCdkConstructLibrary): void {
   docsPython.exec('jsii-rosetta extract --strict .');
   docsPython.exec('ts-node --transpile-only --project tsconfig.dev.json scripts/readme-python.ts');
   project.postCompileTask.spawn(docsPython);
+  // A compile without post-compile (`npx projen example`, the README's first command) leaves no
+  // tablet, or one older than the assembly: the tasks that read it write it first, so each
+  // README task also runs on its own after that command.
+  const tabletIsStale = '[ ! -f .jsii.tabl.json ] || [ .jsii -nt .jsii.tabl.json ]';
+  project.testTask.prependSpawn(docsPython, { condition: tabletIsStale });
 
   // Python without PyPI: projen's `package:python` (kept for the release workflow) needs pip to
   // install build tools from PyPI. This route generates the sources with jsii-pacmak, builds the
@@ -35,6 +40,7 @@ export function addPythonTasks(project: awscdk.AwsCdkConstructLibrary): void {
   const pythonOffline = project.addTask('package:python:offline', {
     description: 'Build and check the Python sdist and wheel with Debian\'s Python tools, without PyPI (after compile)',
   });
+  pythonOffline.spawn(docsPython, { condition: tabletIsStale });
   pythonOffline.exec('rm -rf dist/python-src dist/python');
   pythonOffline.exec('jsii-pacmak --target python --code-only --outdir dist/python-src --rosetta-unknown-snippets fail --no-npmignore');
   pythonOffline.exec('/usr/bin/python3 -m build --no-isolation --skip-dependency-check --outdir dist/python dist/python-src/python');

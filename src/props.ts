@@ -129,7 +129,9 @@ export interface PanintelligenceDashboardProps {
 
   /**
    * Root volume size in GiB, 8 to 16384. Below 15 GiB a warning is given: the application and
-   * its local logs need room.
+   * its local logs need room. It must be at least the size of the AMI's root snapshot: EC2 does
+   * not launch an instance with a smaller root volume, so the deployment would fail when the
+   * instances' signal timeout runs out (the README shows how to read the snapshot's size).
    *
    * @default 15
    */
@@ -310,9 +312,13 @@ export interface PanintelligenceDashboardProps {
 
   /**
    * Runtime of the file-sync function: Node.js 24 or later, because its handler is bundled for
-   * Node.js 24 (`lambda.Runtime.NODEJS_24_X`, or a later `nodejsNN.x`).
+   * Node.js 24 (`nodejs24.x`, or a later `nodejsNN.x`).
    *
-   * @default lambda.Runtime.NODEJS_24_X
+   * By default the library's functions follow the app's aws-cdk-lib: an upgrade of aws-cdk-lib to
+   * a release that knows a newer Node.js updates them in place to that runtime (no replacement).
+   * Give a runtime to pin this function instead.
+   *
+   * @default - the newest Node.js runtime the app's aws-cdk-lib knows, Node.js 24 at least
    */
   readonly syncFunctionRuntime?: lambda.Runtime;
 

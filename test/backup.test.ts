@@ -7,6 +7,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { DEFAULT_NODE_RUNTIME } from './cdk-range';
 import { FileSystemBackup, FileSystemBackupProps } from '../src/backup';
 
 /** The last group of the stack's GUID (arn:...:stack/<name>/<guid>), as CloudFormation resolves it. */
@@ -193,7 +194,7 @@ describe('removalPolicy DESTROY: the vault is emptied, then deleted', () => {
       Properties: { Handler: 'index.handler', Description: Match.stringLikeRegexp('backup vault') },
     })) as any[];
     expect(fns).toHaveLength(1);
-    expect(fns[0].Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 840 });
+    expect(fns[0].Properties).toMatchObject({ Runtime: DEFAULT_NODE_RUNTIME, Timeout: 840 });
     // The vault it empties is configured, never taken from an event.
     expect(fns[0].Properties.Environment.Variables).toEqual({ VAULT_NAME: { 'Fn::GetAtt': [vaultId(), 'BackupVaultName'] } });
   });

@@ -1,6 +1,11 @@
 // AWS's CloudFormation linter on the synthesized templates: no error for the default, DESTROY,
 // customised, firewall and existing-web-ACL dashboards. W3005 (a redundant DependsOn) is aws-cdk-lib's own output, and W3010
 // flags the Availability Zone names that a synth without an account has to make up.
+//
+// The library's functions run on the newest Node.js runtime that aws-cdk-lib knows
+// (src/private/runtime.ts). A newer aws-cdk-lib than the linter may know a runtime that the
+// linter's list of runtimes (E3030) does not have yet; only that one finding is let through, so
+// the test still fails on any other value and on every other error.
 import { execFileSync, spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -8,6 +13,7 @@ import { join } from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { build, customised, defaults, withExistingWebAcl, withFirewall } from '../fixtures/scenarios';
 import { WeekDay } from '../src';
@@ -24,6 +30,12 @@ function cfnLintAvailable(): boolean {
 /** cfn-lint's exit status is a bit mask; the bit of value 2 means at least one error. */
 function reportsErrors(status: number | null): boolean {
   return Math.floor((status ?? 0) / 2) % 2 === 1;
+}
+
+/** An E3030 finding on a runtime that aws-cdk-lib knows and the linter does not list yet. */
+function runtimeNewerThanLinter(line: string): boolean {
+  const match = /:E3030:'(nodejs\d+\.x)' is not one of \[(.*)\]$/.exec(line);
+  return match !== null && lambda.Runtime.ALL.some((runtime) => runtime.name === match[1]) && !match[2].includes(`'${match[1]}'`);
 }
 
 const available = cfnLintAvailable();
@@ -70,8 +82,17 @@ const scenarios = {
     writeFileSync(file, JSON.stringify(Template.fromStack(stack).toJSON()));
     const result = spawnSync('cfn-lint', ['--format', 'parseable', '-i', 'W3005', 'W3010', '--', file], { encoding: 'utf8' });
     const errors = result.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line));
-    expect(errors).toEqual([]);
-    expect(reportsErrors(result.status)).toBe(false);
+    const newerRuntimes = errors.filter(runtimeNewerThanLinter);
+    expect(errors.filter((line) => !newerRuntimes.includes(line))).toEqual([]);
+    expect(reportsErrors(result.status)).toBe(newerRuntimes.length > 0);
+  });
+
+  test('a runtime is let through only when aws-cdk-lib knows it and the linter does not', () => {
+    const known = lambda.Runtime.ALL.find((runtime) => /^nodejs\d+\.x$/.test(runtime.name))!.name;
+    expect(runtimeNewerThanLinter(`f.json:1:1:1:2:E3030:'${known}' is not one of ['nodejs4.3']`)).toBe(true);
+    expect(runtimeNewerThanLinter(`f.json:1:1:1:2:E3030:'${known}' is not one of ['${known}']`)).toBe(false);
+    expect(runtimeNewerThanLinter("f.json:1:1:1:2:E3030:'nodejs99.x' is not one of ['nodejs4.3']")).toBe(false);
+    expect(runtimeNewerThanLinter("f.json:1:1:1:2:E3030:'gp4' is not one of ['gp3']")).toBe(false);
   });
 
   test('the firewall is linted too: a rate limit below what AWS WAF accepts fails', () => {

@@ -82,7 +82,7 @@ describe('documented defaults are the defaults used', () => {
   test('the dashboard documents a value for each of its plain defaults', () => {
     const documented = new Set(documentedDefaults('src/props.ts', 'PanintelligenceDashboardProps').map(([prop]) => prop));
     for (const prop of ['natGateways', 'volumeSize', 'minCapacity', 'maxCapacity', 'scaleOutCpuPercent', 'scaleInCpuPercent',
-      'databaseAllocatedStorage', 'databaseBackupRetention', 'secretRotation', 'fileSystemBackupRetention', 'syncFunctionRuntime',
+      'databaseAllocatedStorage', 'databaseBackupRetention', 'secretRotation', 'fileSystemBackupRetention',
       'preUpgradeBackup', 'preUpgradeBackupRetention', 'upgradeMode']) {
       expect(documented).toContain(prop);
     }

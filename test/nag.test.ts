@@ -3,7 +3,11 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecksV2 } from 'cdk-nag-v2';
+import { CDK_NAG_3, CDK_NAG_3_PLUGIN, testFromCdk } from './cdk-range';
 import { build, customised, defaults, Scenario, withFirewall } from '../fixtures/scenarios';
+
+const testNag3 = testFromCdk(CDK_NAG_3, 'cdk-nag 3');
+const testNag3Plugin = testFromCdk(CDK_NAG_3_PLUGIN, 'cdk-nag 3 as a policy-validation plugin');
 
 const scenarios: Array<[string, Scenario]> = [['default', defaults], ['customised', customised], ['firewall', withFirewall]];
 
@@ -19,14 +23,14 @@ describe.each(scenarios)('cdk-nag AwsSolutions on the %s stack', (_name, scenari
     expect(findings).toEqual([]);
   });
 
-  test('cdk-nag 3 (validateScope) finds no violation', () => {
+  testNag3('cdk-nag 3 (validateScope) finds no violation', () => {
     const { stack } = build(scenario);
     const report = new AwsSolutionsChecks().validateScope(stack);
     const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName}: ${r.constructPath}`));
     expect(findings).toEqual([]);
   });
 
-  test('cdk-nag 3 as a policy-validation plugin lets the app synthesize', () => {
+  testNag3Plugin('cdk-nag 3 as a policy-validation plugin lets the app synthesize', () => {
     const { app } = build(scenario);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
@@ -47,9 +51,13 @@ describe('the checks can fail', () => {
     expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-SNS3'))).not.toEqual([]);
   });
 
-  test('cdk-nag 3 reports it through validateScope and as a plugin', () => {
-    const { app, stack } = withPlainTopic();
+  testNag3('cdk-nag 3 reports it through validateScope', () => {
+    const { stack } = withPlainTopic();
     expect(new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName)).toContain('AwsSolutions-SNS3');
+  });
+
+  testNag3Plugin('cdk-nag 3 reports it as a plugin', () => {
+    const { app } = withPlainTopic();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow(/AwsSolutions-SNS3/);
   });

@@ -7,7 +7,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { HANDLER_NODE_TARGET } from '../projenrc/bundles';
 import { PanintelligenceDashboardProps, UpgradeMode } from '../src';
 import { synth } from './util';
-import { SYNC_BUNDLE_NODE_MAJOR } from '../src/private/dashboard-rules';
+import { HANDLER_NODE_MAJOR } from '../src/private/runtime';
 import { Rule, validate, ValidationError, wholeNumberIn } from '../src/private/validation';
 
 const CERT_ARN = 'arn:aws:acm:eu-west-2:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -66,7 +66,7 @@ describe('bad props are refused with the prop and the allowed values', () => {
   });
 
   test('the bundle\'s Node.js target is the one the rule names', () => {
-    expect(HANDLER_NODE_TARGET).toBe(`node${SYNC_BUNDLE_NODE_MAJOR}`);
+    expect(HANDLER_NODE_TARGET).toBe(`node${HANDLER_NODE_MAJOR}`);
   });
 
   test.each([
@@ -205,7 +205,7 @@ describe('edge cases', () => {
   });
 
   test('Node.js 24 and later runtimes are accepted for the sync function', () => {
-    expect(() => synth(() => ({ syncFunctionRuntime: lambda.Runtime.NODEJS_24_X }))).not.toThrow();
+    expect(() => synth(() => ({ syncFunctionRuntime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS) }))).not.toThrow();
     expect(() => synth(() => ({ syncFunctionRuntime: new lambda.Runtime('nodejs26.x', lambda.RuntimeFamily.NODEJS) }))).not.toThrow();
   });
 

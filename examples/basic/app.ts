@@ -1,7 +1,7 @@
 // A complete app around the dashboard construct. Every value has an embedded default so the
 // template can be synthesized without an AWS account; override them with -c key=value to deploy:
 //
-//   npx cdk deploy --app 'npx ts-node --prefer-ts-exts examples/basic/app.ts' \
+//   cd examples/basic && npx cdk deploy \
 //     -c account=123456789012 -c region=eu-west-2 -c amiId=ami-... \
 //     -c domainName=bi.example.com -c hostedZoneId=Z... -c zoneName=example.com \
 //     -c licenceSecretName=panintelligence/licence

@@ -92,7 +92,7 @@ export interface FileSyncProps {
    * Runtime of the sync function: Node.js 24 or later, the version the handler (plain
    * JavaScript with its AWS SDK) is bundled for.
    *
-   * @default lambda.Runtime.NODEJS_24_X
+   * @default - the newest Node.js runtime the app's aws-cdk-lib knows, Node.js 24 at least
    */
   readonly runtime?: lambda.Runtime;
 
@@ -264,7 +264,7 @@ export class FileSync extends Construct {
     validate(ownerOf('FileSync', this), props, [wholeNumberIn('concurrency', () => concurrency, 1, 50)]);
     this.function = new lambda.Function(this, 'Function', {
       description: 'Copies Panintelligence uploads from S3 to the dashboard file system',
-      runtime: props.runtime ?? DEFAULTS.syncFunctionRuntime,
+      runtime: props.runtime ?? DEFAULTS.handlerRuntime,
       handler: 'index.handler',
       code: lambda.Code.fromAsset(HANDLER_ASSET),
       role,

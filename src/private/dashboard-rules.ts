@@ -1,6 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { DEFAULTS } from './defaults';
 import { MANAGED_RULE_GROUPS, RATE_LIMIT_MAX, RATE_LIMIT_MIN, RATE_LIMIT_WINDOWS_SECONDS } from './firewall';
@@ -8,6 +7,7 @@ import { instanceSignalBudget } from './fleet';
 import { ALARM_RULES } from './monitoring/alarms';
 import { NO_EGRESS_NEEDS } from './network';
 import type { ResolvedDashboardProps } from './resolved-props';
+import { HANDLER_NODE_MAJOR, nodeMajorOf } from './runtime';
 import { known, Rule, wholeNumberIn } from './validation';
 import { WeekDay } from '../maintenance-window';
 import { UpgradeMode } from '../upgrade';
@@ -73,15 +73,6 @@ function badSnapshotIdentifier(p: Props): boolean {
   const id = p.databaseSnapshotIdentifier;
   if (id === undefined || Token.isUnresolved(id)) return false;
   return id.startsWith('arn:') ? !DB_SNAPSHOT_ARN.test(id) : !DB_SNAPSHOT_NAME.test(id);
-}
-
-/** The Node.js major version the sync handler is bundled for (`target` of its bundle in projenrc). */
-export const SYNC_BUNDLE_NODE_MAJOR = 24;
-
-/** The major version of a Node.js runtime (`nodejs24.x` is 24); undefined for other families. */
-function nodeMajorOf(runtime: lambda.Runtime): number | undefined {
-  const match = /^nodejs(\d+)\.x$/.exec(runtime.name);
-  return runtime.family === lambda.RuntimeFamily.NODEJS && match ? Number(match[1]) : undefined;
 }
 
 /** The zone's name, lower case without the final dot; undefined when it is a token. */
@@ -342,8 +333,8 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
   {
     prop: 'syncFunctionRuntime',
     violated: (p) => !Token.isUnresolved(p.syncFunctionRuntime.name)
-      && (nodeMajorOf(p.syncFunctionRuntime) ?? 0) < SYNC_BUNDLE_NODE_MAJOR,
-    message: (p) => `syncFunctionRuntime must be Node.js ${SYNC_BUNDLE_NODE_MAJOR} or later, the version the handler is bundled for, `
+      && (nodeMajorOf(p.syncFunctionRuntime) ?? 0) < HANDLER_NODE_MAJOR,
+    message: (p) => `syncFunctionRuntime must be Node.js ${HANDLER_NODE_MAJOR} or later, the version the handler is bundled for, `
       + `got ${p.syncFunctionRuntime.name}`,
   },
 

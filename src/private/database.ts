@@ -1,4 +1,4 @@
-import { CfnResource, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, CustomResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -8,7 +8,7 @@ import { provisionAppUser } from './database-user/database-user';
 import { checkUsername } from './database-user/sql';
 import { DEFAULTS } from './defaults';
 import { rotationRules, WindowSpec } from './maintenance/window';
-import { suppressNag } from './nag';
+import { acknowledgeRules, suppressNag } from './nag';
 import { stackUniqueName } from './names';
 import type { ResolvedDashboardProps } from './resolved-props';
 
@@ -139,10 +139,10 @@ export class DashboardDatabase extends Construct {
     // (rule E9006, allowed values) and warns about '10.11'. RDS accepts a major version there and
     // picks its current minor, which is the point (see ENGINE_VERSION): acknowledge that rule on
     // this one resource.
-    Validations.of(this.instance.node.defaultChild!).acknowledge({
+    acknowledgeRules(this.instance.node.defaultChild!, [{
       id: 'CloudFormation-Validate::E9006',
       reason: 'EngineVersion is the major version 10.11 on purpose: RDS picks and upgrades the minor version.',
-    });
+    }]);
     // AWS's CloudFormation linter has the same list of full versions (rule E3691): tell it, on this
     // resource only, that the major version is meant.
     (this.instance.node.defaultChild as CfnResource).addMetadata('cfn-lint', { config: { ignore_checks: ['E3691'] } });

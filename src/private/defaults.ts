@@ -2,12 +2,15 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { WeekDay } from '../maintenance-window';
 import type { PanintelligenceDashboardProps } from '../props';
 import { UpgradeMode } from '../upgrade';
+import { newestNodeRuntime } from './runtime';
 import { DEFAULT_RESYNC_CONCURRENCY } from './shared/defaults';
+
+/** The runtime of the library's functions: see `newestNodeRuntime` for why it follows aws-cdk-lib. */
+const HANDLER_RUNTIME = newestNodeRuntime();
 
 /**
  * The default of each prop of `PanintelligenceDashboardProps` that has a value as its default,
@@ -37,7 +40,6 @@ export const DASHBOARD_DEFAULTS = {
   databaseRequireTls: false,
   secretRotation: Duration.days(30),
   masterSecretRotation: Duration.days(30),
-  syncFunctionRuntime: lambda.Runtime.NODEJS_24_X,
   syncConcurrency: DEFAULT_RESYNC_CONCURRENCY,
   /** A quarter of incident look-back, with CloudWatch Logs storage bounded (never expiring grows the bill forever). */
   logRetention: logs.RetentionDays.THREE_MONTHS,
@@ -70,8 +72,11 @@ export const DEFAULTS = {
   /** The database's policy when `removalPolicy` is not given; the other stateful resources are retained. */
   databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
   statefulRemovalPolicy: RemovalPolicy.RETAIN,
-  /** The runtime of the library's other functions, which are bundled for Node.js 24 like the sync handler. */
-  handlerRuntime: lambda.Runtime.NODEJS_24_X,
+  /**
+   * The runtime of the library's functions, the sync function's by default: the newest Node.js
+   * runtime aws-cdk-lib knows, at least the bundles' target (see `newestNodeRuntime`).
+   */
+  handlerRuntime: HANDLER_RUNTIME,
   /** 05:00 UTC: a quiet hour in both Europe and the Americas. */
   fileSystemBackupSchedule: events.Schedule.cron({ minute: '0', hour: '5' }),
   /** Log groups outlive the stack for an investigation; their retention still expires them. */

@@ -5,7 +5,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DEFAULTS } from './defaults';
 import { createLogGroup, LogGroupOptions } from './logging';
-import { nagResourceFinding, suppressNag } from './nag';
+import { nagResourceFinding, suppressNag, suppressProviderFrameworkRuntime } from './nag';
 
 /** The source root of the library: `src/`, or `lib/` once compiled. */
 const SOURCE_ROOT = path.join(__dirname, '..');
@@ -75,6 +75,7 @@ export function handlerResource(scope: Construct, props: HandlerResourceProps): 
     removalPolicy: props.removalPolicy,
   });
 
+  suppressProviderFrameworkRuntime(provider);
   const framework = provider.node.findChild('framework-onEvent') as lambda.Function;
   suppressNag(framework.role!, [{
     id: 'AwsSolutions-IAM4',

@@ -1,4 +1,6 @@
-import { CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cdk from 'aws-cdk-lib';
+import { CfnResource, Stack, Token } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 import { InternalError } from './validation';
 
@@ -7,7 +9,7 @@ import { InternalError } from './validation';
  *
  * cdk-nag is not a dependency of this library, so suppressions are written in the two formats
  * that cdk-nag reads: the `cdk_nag` resource metadata of cdk-nag 2 and the acknowledged-rules
- * construct metadata of cdk-nag 3 (`Validations.acknowledge`).
+ * construct metadata of cdk-nag 3 (`Validations.acknowledge`, see `acknowledgeRules`).
  */
 export interface NagSuppression {
   /** Rule id, e.g. `AwsSolutions-IAM5`. */
@@ -34,7 +36,41 @@ export function suppressNag(construct: IConstruct, suppressions: NagSuppression[
     resource.addMetadata('cdk_nag', { rules_to_suppress: rules });
     for (const s of suppressions) {
       const ids = s.appliesTo ? s.appliesTo.map((finding) => `${s.id}[${finding}]`) : [s.id];
-      Validations.of(resource).acknowledge(...ids.map((id) => ({ id, reason: s.reason })));
+      acknowledgeRules(resource, ids.map((id) => ({ id, reason: s.reason })));
+    }
+  }
+}
+
+/** The part of aws-cdk-lib's `Validations` (2.251.0) that this library uses. */
+interface ValidationsApi {
+  of(scope: IConstruct): { acknowledge(...rules: { id: string; reason: string }[]): void };
+}
+
+/**
+ * Acknowledges validation rules on `construct` through aws-cdk-lib's `Validations`, which
+ * cdk-nag 3 and aws-cdk-lib's own template checks read. `Validations` is newer than the oldest
+ * aws-cdk-lib this library supports; a release without it has neither of those readers, so there
+ * the call records nothing (cdk-nag 2 reads the `cdk_nag` metadata that `suppressNag` writes).
+ */
+export function acknowledgeRules(construct: IConstruct, rules: { id: string; reason: string }[]): void {
+  const validations = (cdk as { Validations?: ValidationsApi }).Validations;
+  validations?.of(construct).acknowledge(...rules);
+}
+
+/**
+ * aws-cdk-lib's provider framework functions (`framework-onEvent`, and `framework-isComplete`
+ * and `framework-onTimeout` when there are any) run aws-cdk-lib's code on the runtime aws-cdk-lib
+ * picks for them, which may trail the newest runtime that aws-cdk-lib lists and cdk-nag compares
+ * with (`AwsSolutions-L1`); `cr.Provider` has no prop to choose it. The library's own functions
+ * do follow the newest runtime (`newestNodeRuntime`).
+ */
+export function suppressProviderFrameworkRuntime(provider: IConstruct): void {
+  for (const child of provider.node.children) {
+    if (child instanceof lambda.Function && child.node.id.startsWith('framework-')) {
+      suppressNag(child, [{
+        id: 'AwsSolutions-L1',
+        reason: 'The runtime of aws-cdk-lib\'s provider framework function is chosen by aws-cdk-lib for its own code, not by this library.',
+      }]);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DASHBOARD_DEFAULTS, DEFAULTS } from './defaults';
 import type { FirewallSettings } from './firewall';
 import { RemovalPolicies, removalPoliciesOf } from './removal-policies';
@@ -16,7 +17,7 @@ type DefaultedProp = keyof typeof DASHBOARD_DEFAULTS;
  * and `removalPolicy` split into what each kind of resource gets. The tiers, the prop rules and
  * the cost estimate read these, never the props as given.
  */
-export type ResolvedDashboardProps = Omit<Props, DefaultedProp | 'secretsManagerEndpoint' | 'removalPolicy' | 'firewall' | 'drainTime' | 'maintenanceWindow'>
+export type ResolvedDashboardProps = Omit<Props, DefaultedProp | 'secretsManagerEndpoint' | 'removalPolicy' | 'firewall' | 'drainTime' | 'maintenanceWindow' | 'syncFunctionRuntime'>
 & { readonly [P in DefaultedProp]: NonNullable<Props[P]> }
 & {
   /** Whether the construct makes a Secrets Manager interface endpoint: by default only in a VPC it creates. */
@@ -25,6 +26,8 @@ export type ResolvedDashboardProps = Omit<Props, DefaultedProp | 'secretsManager
   readonly maintenanceWindow: MaintenanceWindow;
   /** The drain time: the idle timeout when not given, at most the target group's hour. */
   readonly drainTime: Duration;
+  /** The sync function's runtime: the runtime of the library's functions when not given. */
+  readonly syncFunctionRuntime: lambda.Runtime;
   /** `removalPolicy`, per kind of resource. */
   readonly removal: RemovalPolicies;
   /** The firewall's settings when it is on (`firewall` given and not `enabled: false`); else undefined. */
@@ -46,6 +49,7 @@ export function resolveDashboardProps(props: Props): ResolvedDashboardProps {
     secretsManagerEndpoint: props.secretsManagerEndpoint ?? props.vpc === undefined,
     maintenanceWindow: props.maintenanceWindow ?? DEFAULTS.maintenanceWindow,
     drainTime: props.drainTime ?? defaultDrainTime(props.idleTimeout ?? DASHBOARD_DEFAULTS.idleTimeout),
+    syncFunctionRuntime: props.syncFunctionRuntime ?? DEFAULTS.handlerRuntime,
     removal: removalPoliciesOf(removalPolicy),
     firewall: firewallSettingsOf(props.firewall),
     given: props,

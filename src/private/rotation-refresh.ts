@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
@@ -15,7 +15,7 @@ import { fleetCheckFunction } from './maintenance/maintenance';
 import { WindowSpec } from './maintenance/window';
 import { nagResourceFinding, suppressNag } from './nag';
 import { stackUniqueName } from './names';
-import { allowServiceToPublish, defaultBusRuleArn, servicePrincipalFor, TopicTarget } from './service-access';
+import { allowServiceToPublish, defaultBusRuleArn, servicePrincipalFor, sourceConditions, TopicTarget } from './service-access';
 
 /** Internal: the fleet to refresh, the secrets whose rotations it follows, and who hears of failures. */
 export interface RotationRefreshProps {
@@ -216,6 +216,14 @@ function refreshStateMachine(scope: Construct, props: RotationRefreshProps): sfn
       includeExecutionData: false,
     },
   });
+  // Step Functions may assume the role for this account's state machines only. aws-cdk-lib's
+  // newer releases write that condition themselves; older ones in the supported range trust the
+  // service unconditioned, so it is written here, the same condition in the same order.
+  const { StringEquals, ArnLike } = sourceConditions(scope, [
+    `arn:${Aws.PARTITION}:states:${Stack.of(scope).region}:${Stack.of(scope).account}:stateMachine:*`,
+  ]);
+  (stateMachine.role.node.defaultChild as iam.CfnRole)
+    .addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Condition', { ArnLike, StringEquals });
   suppressNag(stateMachine.role, [
     {
       id: 'AwsSolutions-IAM5',

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FileSync, FileSyncProps } from '../../src/file-sync/file-sync';
+import { DEFAULT_NODE_RUNTIME } from '../cdk-range';
 import { synth as dashboardSynth } from '../util';
 
 interface Fixture {
@@ -135,7 +136,7 @@ describe('the uploads bucket', () => {
 describe('the sync function', () => {
   test('runs the bundled handler on Node.js 24 with measured memory and time limit', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
+      Runtime: DEFAULT_NODE_RUNTIME,
       Handler: 'index.handler',
       MemorySize: 512,
       Timeout: 900,

@@ -81,7 +81,8 @@ def customised(stack):
         drain_time=Duration.minutes(12),
         sync_concurrency=8,
         removal_policy=RemovalPolicy.DESTROY,
-        sync_function_runtime=lambda_.Runtime.NODEJS_24_X,
+        # By name: aws-cdk-lib releases before 2.224.0 have no NODEJS_24_X.
+        sync_function_runtime=lambda_.Runtime("nodejs24.x", lambda_.RuntimeFamily.NODEJS),
         log_retention=logs.RetentionDays.ONE_MONTH,
         file_system_backup_retention=Duration.days(60),
         pre_upgrade_backup=True,

@@ -74,7 +74,8 @@ const SCENARIOS: { [name: string]: Scenario } = {
       drainTime: Duration.minutes(12),
       syncConcurrency: 8,
       removalPolicy: RemovalPolicy.DESTROY,
-      syncFunctionRuntime: lambda.Runtime.NODEJS_24_X,
+      // By name: aws-cdk-lib releases before 2.224.0 have no NODEJS_24_X.
+      syncFunctionRuntime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       logRetention: logs.RetentionDays.ONE_MONTH,
       fileSystemBackupRetention: Duration.days(60),
       preUpgradeBackup: true,
