@@ -20,6 +20,17 @@ describe('network, default', () => {
     }
   });
 
+  test('no subnet hands out public IP addresses: the load balancer and the NAT gateway do not need them', () => {
+    const subnets = Object.values(template.findResources('AWS::EC2::Subnet'));
+    expect(subnets).toHaveLength(6);
+    for (const subnet of subnets) {
+      expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+    }
+    // The NAT gateway has its Elastic IP, the load balancer its own addresses, in the public subnets.
+    template.hasResourceProperties('AWS::EC2::NatGateway', { AllocationId: Match.anyValue(), SubnetId: Match.anyValue() });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing', Subnets: subnetsOfKind(template, 'Public') });
+  });
+
   test('one NAT gateway by default', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
   });
