@@ -7,9 +7,9 @@ import { join } from 'path';
 import * as cdk from 'aws-cdk-lib';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { CONTROLS, control, exempt, PROPS_NOT_YET_AVAILABLE } from '../fixtures/controls';
+import { defaults, governed, Scenario } from '../fixtures/scenarios';
 import { CONTROLS_END, CONTROLS_START, renderControlTable } from '../scripts/control-table';
 import { readSection } from '../scripts/lib/suppressions';
-import { defaults, governed, Scenario } from '../fixtures/scenarios';
 import { PanintelligenceDashboard } from '../src';
 
 /** Control id → the construct paths of the resources that break it. */

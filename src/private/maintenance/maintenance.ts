@@ -9,8 +9,8 @@ import { Construct } from 'constructs';
 import { WeekDayCode, WindowSpec } from './window';
 import type { MaintenanceWindow } from '../../maintenance-window';
 import { DEFAULTS } from '../defaults';
-import { handlerAsset } from '../handler-resource';
 import { VPC_FUNCTION_ACTIONS } from '../function-role';
+import { handlerAsset } from '../handler-resource';
 import { createLogGroup } from '../logging';
 import { suppressNag } from '../nag';
 
