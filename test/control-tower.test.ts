@@ -54,7 +54,7 @@ function synthesizeWithControls(scenario: Scenario): Synthesized {
   if (typeof registration === 'function') {
     registration(app, plugin);
   }
-  const stack = new Stack(app, 'Governed', { env: { account: '123456789012', region: 'eu-west-2' } });
+  const stack = new Stack(app, 'Dashboard', { env: { account: '123456789012', region: 'eu-west-2' } });
   new PanintelligenceDashboard(stack, 'Dashboard', scenario(stack));
   const paths = new Map(stack.node.findAll().filter(CfnResource.isCfnResource).map((r) => [stack.resolve(r.logicalId) as string, r.node.path]));
 
