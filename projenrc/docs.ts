@@ -12,6 +12,11 @@ export function addDocsTasks(project: awscdk.AwsCdkConstructLibrary): void {
     exec: 'ts-node --project tsconfig.dev.json scripts/alarm-table.ts',
   });
 
+  project.addTask('docs:controls', {
+    description: 'Rewrite the README table of AWS Control Tower proactive controls from fixtures/controls.ts',
+    exec: 'ts-node --project tsconfig.dev.json scripts/control-table.ts',
+  });
+
   project.addTask('docs:firewall', {
     description: 'Rewrite the README tables of the firewall\'s rules from its rule table',
     exec: 'ts-node --project tsconfig.dev.json scripts/firewall-table.ts',

@@ -80,8 +80,8 @@ export interface CostUsageOptions {
   readonly natDataProcessed?: number;
 
   /**
-   * Assumed CloudWatch Logs ingestion each month, in GiB (VPC flow logs, function logs, and the
-   * firewall's log of blocked and counted requests).
+   * Assumed CloudWatch Logs ingestion each month, in GiB (VPC flow logs, function logs, the
+   * database's error and slow-query logs, and the firewall's log of blocked and counted requests).
    *
    * @default 2
    */
@@ -566,6 +566,7 @@ function estimate(config: CostEstimateConfig): CostBreakdown {
       'data transfer to the internet and between Availability Zones',
       'S3 storage and requests (uploads bucket, optional access logs)',
       'Lambda invocations (file sync, secret rotation) and API requests (Secrets Manager, KMS, CloudWatch)',
+      'notifications of the alarm topic (SNS publishes and deliveries)',
       'data processed by the Secrets Manager endpoint',
       'Route 53 hosted zone and queries',
       'free tiers (e.g. the first 3 dashboards and 10 alarms of an account), Savings Plans, reserved instances and taxes',

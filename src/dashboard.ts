@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { LoadBalancerAccessLogs } from './access-logs';
@@ -27,7 +28,7 @@ import { DashboardLoadBalancer } from './private/load-balancer';
 import { adoptHelperFunctionLogs, createLogBucket, logBucketRetention } from './private/logging';
 import { windowSpec } from './private/maintenance/maintenance';
 import { DashboardNetwork } from './private/network';
-import { allowAlarmTopicPublishers } from './private/notifications';
+import { allowAlarmTopicPublishers, createAlarmTopic } from './private/notifications';
 import { PreUpgradeBackup } from './private/pre-upgrade-backup/pre-upgrade-backup';
 import { rememberResolvedProps, resolveDashboardProps, ResolvedDashboardProps } from './private/resolved-props';
 import { refreshFleetAfterRotation } from './private/rotation-refresh';
@@ -97,6 +98,12 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
    * your data sources: `reports.grantRead(dashboard)`.
    */
   public readonly grantPrincipal: iam.IPrincipal;
+  /**
+   * The topic every alarm, scaling, backup and failure notification goes to: `alarmTopic`, or
+   * else a topic of the construct's own, which nobody hears until you subscribe to it, e.g.
+   * `dashboard.alarmTopic.addSubscription(new subscriptions.EmailSubscription('ops@example.com'))`.
+   */
+  public readonly alarmTopic: sns.ITopic;
 
   /**
    * Deploys the dashboard and everything it needs into `scope`.
@@ -111,10 +118,14 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     // Server access logs are granted by a bucket policy, as ACLs are off on new buckets,
     // whatever the app's own feature flags say.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    const resolved = resolveDashboardProps(props);
-    validateProps(this, resolved);
-    rememberResolvedProps(this, resolved);
-    const { removal, logRetention, alarmTopic } = resolved;
+    const fromProps = resolveDashboardProps(props);
+    validateProps(this, fromProps);
+    rememberResolvedProps(this, fromProps);
+    // Alarms that notify nobody are not watched: without alarmTopic, the construct has its own.
+    const alarmTopic = fromProps.alarmTopic ?? createAlarmTopic(this, 'AlarmTopic');
+    this.alarmTopic = alarmTopic;
+    const resolved: ResolvedDashboardProps = { ...fromProps, alarmTopic };
+    const { removal, logRetention } = resolved;
 
     const network = new DashboardNetwork(this, 'Network', resolved);
     this.vpc = network.vpc;
@@ -226,6 +237,9 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       masterSecret: database.masterSecret,
       alarmTopic,
       logRetention,
+      network: network.fleetHasEgress
+        ? { vpc: this.vpc, vpcSubnets: network.fleetSubnets, secretsManagerEndpoint: network.secretsManagerEndpoint }
+        : undefined,
     });
 
     this.monitoring = new DashboardMonitoring(this, 'Monitoring', {
@@ -253,9 +267,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       logRetention,
     });
 
-    if (alarmTopic) {
-      allowAlarmTopicPublishers(this, alarmTopic);
-    }
+    allowAlarmTopicPublishers(this, alarmTopic);
 
     // aws-cdk-lib's helper functions (bucket notifications, auto-delete objects) log to groups of
     // this construct too, so they follow logRetention and removalPolicy like the others.

@@ -343,7 +343,7 @@ export interface PanintelligenceDashboardProps {
    * Topic that receives alarm, scaling and backup notifications, and a notice of each failed
    * database secret rotation or fleet refresh after a rotation.
    *
-   * @default - alarms exist but notify nobody
+   * @default - a topic of the construct's own (`alarmTopic` member), with no subscriber until you add one
    */
   readonly alarmTopic?: sns.ITopic;
 

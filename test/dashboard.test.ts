@@ -102,3 +102,60 @@ describe('side by side', () => {
     expect(fixed).toEqual([]);
   });
 });
+
+describe('functions in the VPC', () => {
+  /** Logical ids of the functions without a VpcConfig. */
+  const outsideVpc = (template: Template) => Object.entries(template.findResources('AWS::Lambda::Function'))
+    .filter(([, fn]) => !(fn as any).Properties.VpcConfig)
+    .map(([id]) => id)
+    .sort();
+
+  test('every function of the library and of the custom resources\' providers runs in the VPC; only aws-cdk-lib\'s stack-wide helpers do not', () => {
+    const { template } = synth();
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).length).toBeGreaterThan(8);
+    expect(outsideVpc(template)).toEqual([
+      expect.stringMatching(/^BucketNotificationsHandler[0-9a-f]{32}/),
+      expect.stringMatching(/^LogRetention[0-9a-f]{32}/),
+    ]);
+  });
+
+  test('the providers use their handler\'s subnets and security groups', () => {
+    const { template } = synth();
+    const functions = template.findResources('AWS::Lambda::Function');
+    const [provisioning] = Object.entries(functions).find(([id]) => /DatabaseProvisioningFunction/.test(id))!;
+    const [provider] = Object.entries(functions).find(([id]) => /DatabaseProvisioningProviderframeworkonEvent/.test(id))!;
+    expect((functions[provider] as any).Properties.VpcConfig).toEqual((functions[provisioning] as any).Properties.VpcConfig);
+  });
+
+  test('the fleet check runs in the fleet\'s subnets, HTTPS out only, admitted by the Secrets Manager endpoint', () => {
+    const { template } = synth();
+    const functions = template.findResources('AWS::Lambda::Function');
+    const [, check] = Object.entries(functions).find(([id]) => /DatabaseFleetCheck[0-9A-F]{8}$/.test(id))!;
+    const [groupId] = (check as any).Properties.VpcConfig.SecurityGroupIds.map((g: any) => g['Fn::GetAtt'][0]);
+    expect(template.toJSON().Resources[groupId].Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+    ]);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 443,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [groupId, 'GroupId'] },
+    });
+  });
+
+  test('with isolated fleet subnets the fleet check stays outside the VPC, where it reaches the AWS APIs without endpoints', () => {
+    const { template } = synth((s) => ({
+      vpc: ec2.Vpc.fromVpcAttributes(s, 'Imported', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['eu-west-2a', 'eu-west-2b'],
+        publicSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+        isolatedSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+      }),
+      fleetSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      secretsManagerEndpoint: true,
+    }));
+    expect(outsideVpc(template)).toEqual([
+      expect.stringMatching(/^BucketNotificationsHandler/),
+      expect.stringMatching(/^DashboardDatabaseFleetCheck[0-9A-F]{8}$/),
+      expect.stringMatching(/^LogRetention/),
+    ]);
+  });
+});

@@ -2,6 +2,7 @@ import { App, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { PanintelligenceDashboard } from '../src';
 import { DEFAULT_NODE_RUNTIME, testFromCdk } from './cdk-range';
@@ -350,8 +351,31 @@ describe('database, default', () => {
     expect(new Set(names).size).toBe(2);
   });
 
-  test('without an alarm topic there is nothing to notify', () => {
-    expect(Object.keys(template.findResources('AWS::Events::Rule')).filter((id) => /RotationFailed|RefreshFailed/.test(id))).toEqual([]);
+  test('without alarmTopic, failed rotations and refreshes notify the construct\'s own topic', () => {
+    const topicRef = stack.resolve(dashboard.alarmTopic.topicArn);
+    const rules = Object.entries(template.findResources('AWS::Events::Rule')).filter(([id]) => /RotationFailed|RefreshFailed/.test(id));
+    expect(rules).toHaveLength(2);
+    for (const [, rule] of rules) {
+      expect(rule.Properties.Targets.map((t: any) => t.Arn)).toEqual([topicRef]);
+    }
+  });
+
+  test('IAM authentication is on, beside the passwords', () => {
+    expect(only(template, 'AWS::RDS::DBInstance').Properties.EnableIAMDatabaseAuthentication).toBe(true);
+  });
+
+  test('all four MariaDB logs go to CloudWatch Logs, kept for logRetention; the slow-query log is on, the general log off', () => {
+    expect(only(template, 'AWS::RDS::DBInstance').Properties.EnableCloudwatchLogsExports).toEqual(['audit', 'error', 'general', 'slowquery']);
+    const parameters = only(template, 'AWS::RDS::DBParameterGroup').Properties.Parameters;
+    expect(parameters.slow_query_log).toBe('1');
+    expect(parameters.general_log).toBeUndefined();
+    const instanceId = Object.keys(template.findResources('AWS::RDS::DBInstance'))[0];
+    const retention = Object.values(template.findResources('Custom::LogRetention')).map((r: any) => r.Properties);
+    expect(retention).toEqual(['audit', 'error', 'general', 'slowquery'].map((log) => expect.objectContaining({
+      LogGroupName: { 'Fn::Join': ['', ['/aws/rds/instance/', { Ref: instanceId }, `/${log}`]] },
+      RetentionInDays: 90,
+      RemovalPolicy: 'retain',
+    })));
   });
 });
 
@@ -436,6 +460,15 @@ describe('database, options', () => {
     // hour, the master secret every third month in the first Sunday's first hour.
     expect(rotationOf(template, APP).schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'cron(0 3 ? * SUN *)', Duration: '3h' });
     expect(rotationOf(template, MASTER).schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'cron(0 2 ? 1/3 SUN#1 *)', Duration: '1h' });
+  });
+
+  test('logRetention and removalPolicy DESTROY reach the exported logs: deleted with the stack', () => {
+    const { template } = synth(() => ({ logRetention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.DESTROY }));
+    const retention = Object.values(template.findResources('Custom::LogRetention')).map((r: any) => r.Properties);
+    expect(retention).toHaveLength(4);
+    for (const properties of retention) {
+      expect(properties).toMatchObject({ RetentionInDays: 365, RemovalPolicy: 'destroy' });
+    }
   });
 
   test('removalPolicy DESTROY deletes the database with its automated backups and no final snapshot', () => {

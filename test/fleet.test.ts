@@ -52,6 +52,13 @@ describe('fleet, default', () => {
     expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: 1 });
   });
 
+  test('the group names the zones of its subnets, one each', () => {
+    const asg = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    const zones = subnetsOfKind(template, 'Private').map(({ Ref }) => (template.toJSON().Resources[Ref] as any).Properties.AvailabilityZone);
+    expect(asg.Properties.AvailabilityZones).toEqual(zones);
+    expect(new Set(zones).size).toBe(2);
+  });
+
   test('CPU step scaling adds an instance at 70 % and removes one at 20 %', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'CPUUtilization', Namespace: 'AWS/EC2', Threshold: 70, ComparisonOperator: 'GreaterThanOrEqualToThreshold',

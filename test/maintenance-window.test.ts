@@ -270,18 +270,25 @@ describe('the window in the template', () => {
     expect(fn.Properties.Environment.Variables).toMatchObject({ WINDOW_DAY: 'WED', WINDOW_START_HOUR: '20', WINDOW_HOURS: '3' });
   });
 
-  test('the fleet check runs outside the VPC, may describe the app secret (never read it) and the instances', () => {
+  test('the fleet check runs in the fleet\'s subnets, may describe the app secret (never read it) and the instances', () => {
     const { template } = synth();
     const [fnId, fn] = Object.entries(template.findResources('AWS::Lambda::Function'))
       .find(([, f]: [string, any]) => f.Properties.Environment?.Variables?.WINDOW_DAY) as [string, any];
     expect(fnId).toMatch(/^DashboardDatabaseFleetCheck/);
-    expect(fn.Properties.VpcConfig).toBeUndefined();
+    const asg = Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0] as any;
+    expect(fn.Properties.VpcConfig.SubnetIds).toEqual(asg.Properties.VPCZoneIdentifier);
     const [appSecret] = Object.keys(template.findResources('AWS::SecretsManager::SecretTargetAttachment')).filter((id) => APP.test(id));
     expect(fn.Properties.Environment.Variables.SECRET_ARN).toEqual({ Ref: appSecret });
     const role = template.toJSON().Resources[fn.Properties.Role['Fn::GetAtt'][0]];
     const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
     expect(statements).toContainEqual({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'], Effect: 'Allow', Resource: { Ref: appSecret } });
-    expect(statements).toContainEqual({ Action: 'ec2:DescribeInstances', Effect: 'Allow', Resource: '*' });
+    // With the network-interface actions of a function in a VPC, which take no narrower resource either.
+    expect(statements).toContainEqual({
+      Action: ['ec2:DescribeInstances', 'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      Effect: 'Allow',
+      Resource: '*',
+    });
     expect(JSON.stringify(statements)).not.toContain('GetSecretValue');
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });

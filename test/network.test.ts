@@ -20,6 +20,17 @@ describe('network, default', () => {
     }
   });
 
+  test('no subnet hands out public IP addresses: the load balancer and the NAT gateway do not need them', () => {
+    const subnets = Object.values(template.findResources('AWS::EC2::Subnet'));
+    expect(subnets).toHaveLength(6);
+    for (const subnet of subnets) {
+      expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+    }
+    // The NAT gateway has its Elastic IP, the load balancer its own addresses, in the public subnets.
+    template.hasResourceProperties('AWS::EC2::NatGateway', { AllocationId: Match.anyValue(), SubnetId: Match.anyValue() });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing', Subnets: subnetsOfKind(template, 'Public') });
+  });
+
   test('one NAT gateway by default', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
   });
@@ -46,12 +57,13 @@ describe('network, default', () => {
     });
   });
 
-  test('the Secrets Manager endpoint admits the fleet, the rotation functions and the user provisioning, not the VPC CIDR', () => {
+  test('the Secrets Manager endpoint admits the fleet, the rotation functions, the user provisioning and the fleet check, not the VPC CIDR', () => {
     const [, endpoint] = theResource(template, 'AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } });
     const [sgId] = securityGroupsOf(endpoint);
     expect(resourceById(template, sgId).Properties.SecurityGroupIngress ?? []).toEqual([]);
     const ingress = resourcesOf(template, 'AWS::EC2::SecurityGroupIngress', { Properties: { GroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } } });
     expect(ingress.map(([, rule]) => refId(rule.Properties.SourceSecurityGroupId)).sort()).toEqual([
+      expect.stringMatching(/^DashboardDatabaseFleetCheckSecurityGroup/),
       expect.stringMatching(/^DashboardDatabaseProvisioningSecurityGroup/),
       expect.stringMatching(/^DashboardDatabaseRotationSecurityGroup/),
       expect.stringMatching(/^DashboardFleetSecurityGroup/),
@@ -304,12 +316,13 @@ describe('an existing Secrets Manager endpoint, given by its security group', ()
     })));
   });
 
-  test('it admits the instances and the rotation and provisioning functions on 443, and nothing is created', () => {
+  test('it admits the instances and the rotation, provisioning and fleet-check functions on 443, and nothing is created', () => {
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
     const sources = (Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { GroupId: ENDPOINT_SG } })) as any[])
       .map((rule) => [rule.Properties.FromPort, rule.Properties.ToPort, rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]]);
-    expect(sources.map(([from, to]) => [from, to])).toEqual([[443, 443], [443, 443], [443, 443]]);
+    expect(sources.map(([from, to]) => [from, to])).toEqual([[443, 443], [443, 443], [443, 443], [443, 443]]);
     expect(sources.map(([, , group]) => group).sort()).toEqual([
+      expect.stringMatching(/^DashboardDatabaseFleetCheckSecurityGroup/),
       expect.stringMatching(/^DashboardDatabaseProvisioningSecurityGroup/),
       expect.stringMatching(/^DashboardDatabaseRotationSecurityGroup/),
       expect.stringMatching(/^DashboardFleetSecurityGroup/),

@@ -135,3 +135,50 @@ test('a topic of this app with an imported key: the topic is granted, the key\'s
     PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } })]) },
   });
 });
+
+describe('without alarmTopic: the construct\'s own topic', () => {
+  let template: Template;
+  let stack: Stack;
+  let topicRef: unknown;
+
+  beforeAll(() => {
+    let dashboard: any;
+    ({ template, stack, dashboard } = synth());
+    topicRef = stack.resolve((dashboard.alarmTopic as sns.ITopic).topicArn);
+  });
+
+  test('one topic, TLS-only, exposed as alarmTopic so it can be subscribed to', () => {
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toHaveLength(1);
+    expect(topicRef).toEqual({ Ref: topicId });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('every alarm of the monitoring notifies it, on ALARM and OK (the scaling alarms drive their policies)', () => {
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) => /Monitoring/.test(id)).map(([, alarm]) => alarm);
+    expect(alarms).toHaveLength(9);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
+      expect(alarm.Properties.OKActions).toEqual([topicRef]);
+    }
+  });
+
+  test('scaling, backup and failure notices go to it too, and its publishers are granted', () => {
+    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.NotificationConfigurations).toEqual([expect.objectContaining({ TopicARN: topicRef })]);
+    template.hasResourceProperties('AWS::Backup::BackupVault', { Notifications: Match.objectLike({ SNSTopicArn: topicRef }) });
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r: any) => (r.Properties.Targets ?? []).some((t: any) => JSON.stringify(t.Arn) === JSON.stringify(topicRef)));
+    expect(rules.length).toBeGreaterThanOrEqual(2);
+    const publishers = template.findResources('AWS::SNS::TopicPolicy');
+    expect(JSON.stringify(publishers)).toMatch(/cloudwatch\.amazonaws\.com/);
+    expect(warnings(stack, IMPORTED_TOPIC_WARNING)).toEqual([]);
+  });
+
+  test('a given alarmTopic replaces it', () => {
+    const given = synth((s) => ({ alarmTopic: sns.Topic.fromTopicArn(s, 'Ops', `arn:aws:sns:eu-west-2:${ACCOUNT}:ops`) }));
+    given.template.resourceCountIs('AWS::SNS::Topic', 0);
+    expect(given.dashboard.alarmTopic.topicArn).toBe(`arn:aws:sns:eu-west-2:${ACCOUNT}:ops`);
+  });
+});

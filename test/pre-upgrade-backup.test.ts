@@ -129,9 +129,32 @@ describe('pre-upgrade backup, default', () => {
     expect(waiter.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
   });
 
-  test('without an alarm topic there is no rule to notify', () => {
-    expect(Object.values(template.findResources('AWS::Events::Rule'))
-      .filter((r: any) => r.Properties.EventPattern?.source?.includes('aws.cloudformation'))).toEqual([]);
+  test('without alarmTopic a failed backup notifies the construct\'s own topic', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule'))
+      .filter((r: any) => r.Properties.EventPattern?.source?.includes('aws.cloudformation'));
+    expect(rules).toHaveLength(1);
+    const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    expect((rules[0] as any).Properties.Targets.map((t: any) => t.Arn)).toEqual([{ Ref: topicId }]);
+  });
+
+  test('the provider framework\'s three functions run beside the handlers, in the same subnets and security group', () => {
+    const start = resource(template, idOf(template, 'AWS::Lambda::Function', /PreUpgradeBackupStartFunction/)).Properties.VpcConfig;
+    for (const id of ['onEvent', 'isComplete', 'onTimeout']) {
+      const fn = resource(template, idOf(template, 'AWS::Lambda::Function', new RegExp(`PreUpgradeBackupProviderframework${id}`))).Properties;
+      expect(fn.VpcConfig).toEqual(start);
+    }
+  });
+
+  test('the waiter state machine is traced with X-Ray, and its role may send the traces', () => {
+    const [, waiter] = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).find(([id]) => /PreUpgradeBackupProviderwaiter/.test(id))!;
+    expect((waiter as any).Properties.TracingConfiguration).toEqual({ Enabled: true });
+    const roleId = (waiter as any).Properties.RoleArn['Fn::GetAtt'][0];
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId)) as any;
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      Effect: 'Allow',
+      Resource: '*',
+    });
   });
 });
 

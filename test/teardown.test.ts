@@ -39,9 +39,9 @@ describe('teardown that matches removalPolicy', () => {
       'AWS::Backup::BackupVault Retain',
       'AWS::EFS::FileSystem Retain',
       // Flow logs, file sync, provisioning (function and provider), rotation refresh and its
-      // fleet check, both rotation functions, aws-cdk-lib's bucket-notifications helper, and the
-      // pre-upgrade backup's functions, provider framework and waiter state machine.
-      ...Array(12).fill('AWS::Logs::LogGroup Retain'),
+      // fleet check, both rotation functions, aws-cdk-lib's bucket-notifications and log-retention
+      // helpers, and the pre-upgrade backup's functions, provider framework and waiter state machine.
+      ...Array(13).fill('AWS::Logs::LogGroup Retain'),
       'AWS::RDS::DBInstance Snapshot',
       'AWS::S3::Bucket Retain',
       'AWS::S3::Bucket Retain',
@@ -75,7 +75,7 @@ describe('teardown that matches removalPolicy', () => {
       'AWS::EC2::Subnet Retain',
       'AWS::EC2::VPC Retain',
       'AWS::EFS::FileSystem Retain',
-      ...Array(12).fill('AWS::Logs::LogGroup Retain'),
+      ...Array(13).fill('AWS::Logs::LogGroup Retain'),
       'AWS::RDS::DBInstance Retain',
       // Used by the kept database, so it could not be deleted either.
       'AWS::RDS::DBParameterGroup Retain',

@@ -1,4 +1,4 @@
-import { CfnResource, CustomResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, CustomResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -8,7 +8,7 @@ import { provisionAppUser } from './database-user/database-user';
 import { checkUsername } from './database-user/sql';
 import { DEFAULTS } from './defaults';
 import { rotationRules, WindowSpec } from './maintenance/window';
-import { acknowledgeRules, suppressNag } from './nag';
+import { acknowledgeRules, nagResourceFinding, suppressNag } from './nag';
 import { stackUniqueName } from './names';
 import type { ResolvedDashboardProps } from './resolved-props';
 
@@ -106,6 +106,8 @@ export class DashboardDatabase extends Construct {
         collation_server: 'utf8mb4_unicode_ci',
         // Off by default: the dashboard's own connection may not use TLS (the functions' do).
         ...(props.databaseRequireTls ? { require_secure_transport: '1' } : {}),
+        // Queries slower than long_query_time (10 s) go to the slow-query log, exported below.
+        slow_query_log: '1',
       },
     });
 
@@ -134,7 +136,11 @@ export class DashboardDatabase extends Construct {
       // deletion deletes it, which deletion protection would refuse half-way (DELETE_FAILED).
       deletionProtection: retain,
       removalPolicy,
+      // Password logins stay as they are (the app, the rotation); IAM logins are possible too.
+      iamAuthentication: true,
+      cloudwatchLogsExports: [...DATABASE_LOG_EXPORTS],
     });
+    exportedLogRetention(this, this.instance, props);
     // aws-cdk-lib's template validation checks EngineVersion against the full versions it knows
     // (rule E9006, allowed values) and warns about '10.11'. RDS accepts a major version there and
     // picks its current minor, which is the point (see ENGINE_VERSION): acknowledge that rule on
@@ -313,5 +319,58 @@ function restoreFromSnapshot(instance: rds.DatabaseInstance, snapshotIdentifier:
     id: 'AwsSolutions-RDS2',
     reason: 'A database restored from a snapshot inherits the encryption of the snapshot (CloudFormation refuses StorageEncrypted with DBSnapshotIdentifier); '
       + 'the snapshots this construct makes are of its encrypted database, and RDS cannot restore an encrypted snapshot unencrypted.',
+  }]);
+}
+
+/**
+ * The MariaDB logs exported to CloudWatch Logs: all four, so none is left out by mistake. The error
+ * and slow-query logs have content; the general log stays empty, as `general_log` is off (it
+ * would hold every statement with its values, the dashboard's data, at a volume costing more
+ * than the database), and so does the audit log, whose plugin needs an option group.
+ */
+export const DATABASE_LOG_EXPORTS = ['audit', 'error', 'general', 'slowquery'] as const;
+
+const LOG_RETENTION_IDS: Record<typeof DATABASE_LOG_EXPORTS[number], string> = {
+  audit: 'AuditLogRetention',
+  error: 'ErrorLogRetention',
+  general: 'GeneralLogRetention',
+  slowquery: 'SlowQueryLogRetention',
+};
+
+/** The stack-wide function of aws-cdk-lib that sets the retention of log groups it does not own. */
+const LOG_RETENTION_FUNCTION_ID = 'LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a';
+
+/**
+ * RDS creates the exported log groups itself (`/aws/rds/instance/<id>/<log>`), under the
+ * generated instance identifier: aws-cdk-lib's log retention resource gives them `logRetention`,
+ * and deletes them with the stack when `removalPolicy` is DESTROY.
+ */
+function exportedLogRetention(scope: Construct, instance: rds.DatabaseInstance, props: Pick<DashboardDatabaseProps, 'logRetention' | 'removal'>): void {
+  const removalPolicy = props.removal.logs ?? RemovalPolicy.RETAIN;
+  const groupNames = DATABASE_LOG_EXPORTS.map((log) => {
+    const logGroupName = `/aws/rds/instance/${instance.instanceIdentifier}/${log}`;
+    new logs.LogRetention(scope, LOG_RETENTION_IDS[log], { logGroupName, retention: props.logRetention, removalPolicy });
+    return logGroupName;
+  });
+  const handler = Stack.of(scope).node.findChild(LOG_RETENTION_FUNCTION_ID);
+  if (removalPolicy === RemovalPolicy.DESTROY) {
+    suppressNag(handler.node.findChild('ServiceRole').node.findChild('DefaultPolicy'), [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'With removalPolicy DESTROY aws-cdk-lib\'s log retention function deletes the database\'s exported log groups with the stack: '
+        + 'each is named by the instance, and its ARN ends in :* as every log group ARN does.',
+      appliesTo: groupNames.map((name) => nagResourceFinding(scope, Stack.of(scope).formatArn({
+        service: 'logs', resource: 'log-group', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }))),
+    }]);
+  }
+  suppressNag(handler.node.findChild('ServiceRole'), [{
+    id: 'AwsSolutions-IAM4',
+    reason: 'aws-cdk-lib\'s log retention function sets the retention of the database\'s exported log groups at deployment, with the basic Lambda logging policy.',
+    appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+  }]);
+  suppressNag(handler.node.findChild('ServiceRole').node.findChild('DefaultPolicy'), [{
+    id: 'AwsSolutions-IAM5',
+    reason: 'aws-cdk-lib\'s log retention function sets and removes retention policies of log groups that RDS creates under a generated name; the actions take no narrower resource it could name in advance.',
+    appliesTo: ['Resource::*'],
   }]);
 }

@@ -7,7 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { UpgradeMode } from '../upgrade';
 import { BootSignal } from './boot';
-import { suppressNag } from './nag';
+import { acknowledgeRules, suppressNag } from './nag';
 import type { ResolvedDashboardProps } from './resolved-props';
 
 /**
@@ -121,6 +121,7 @@ export class DashboardFleet extends Construct {
       // Fleet size on the CloudWatch dashboard; group metrics cost nothing.
       groupMetrics: [autoscaling.GroupMetrics.all()],
     });
+    namedZones(this.autoScalingGroup, props.vpc.selectSubnets(props.vpcSubnets).subnets);
     if (props.upgradeMode === UpgradeMode.EXCLUSIVE) {
       // A new instance finds its group and waits until no instance of another version is left.
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -132,12 +133,6 @@ export class DashboardFleet extends Construct {
         reason: 'In the exclusive upgrade mode an instance reads which instances of its group run which launch template version; '
           + 'the Auto Scaling describe actions take no resource-level permissions, and they only read.',
         appliesTo: ['Resource::*'],
-      }]);
-    }
-    if (!props.alarmTopic) {
-      suppressNag(this.autoScalingGroup, [{
-        id: 'AwsSolutions-AS3',
-        reason: 'No alarmTopic was given, so there is nowhere to send scaling notifications; the activity history and the CloudWatch dashboard show them.',
       }]);
     }
 
@@ -265,4 +260,33 @@ function sessionManagerStatement(): iam.PolicyStatement {
     ],
     resources: ['*'],
   });
+}
+
+/**
+ * Names the zones of the group's subnets in its `AvailabilityZones` too, which CloudFormation
+ * accepts beside the subnets (they lie in those zones): a group spread over several zones then
+ * says so where policies such as AWS Control Tower's look. Subnets imported without their zone
+ * leave it unset, as it was.
+ */
+function namedZones(group: autoscaling.AutoScalingGroup, subnets: ec2.ISubnet[]): void {
+  const zones: string[] = [];
+  for (const subnet of subnets) {
+    let zone: string;
+    try {
+      zone = subnet.availabilityZone;
+    } catch {
+      return;
+    }
+    if (!zones.includes(zone)) {
+      zones.push(zone);
+    }
+  }
+  const resource = group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+  resource.availabilityZones = zones;
+  // aws-cdk-lib's template validation warns of zone names written out (rule W3010): these are the
+  // subnets' own zones, which a stack with an account and region knows by name.
+  acknowledgeRules(resource, [{
+    id: 'CloudFormation-Validate::W3010',
+    reason: 'AvailabilityZones are the zones of the fleet\'s subnets, named as the stack\'s account and region know them.',
+  }]);
 }

@@ -3,6 +3,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { suppressNag } from './nag';
 
+/** The network-interface actions of a function in a VPC: what AWSLambdaVPCAccessExecutionRole grants. */
+export const VPC_FUNCTION_ACTIONS: ReadonlyArray<string> = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
 /**
  * The role of a function that runs in the VPC and logs to its own group: the network-interface
  * actions of AWSLambdaVPCAccessExecutionRole and writing to `logGroup`, nothing else. They are
@@ -18,14 +28,7 @@ export function vpcFunctionRole(scope: Construct, id: string, description: strin
         statements: [
           new iam.PolicyStatement({
             // What AWSLambdaVPCAccessExecutionRole grants; EC2 takes no narrower resource here.
-            actions: [
-              'ec2:CreateNetworkInterface',
-              'ec2:DescribeNetworkInterfaces',
-              'ec2:DescribeSubnets',
-              'ec2:DeleteNetworkInterface',
-              'ec2:AssignPrivateIpAddresses',
-              'ec2:UnassignPrivateIpAddresses',
-            ],
+            actions: [...VPC_FUNCTION_ACTIONS],
             resources: ['*'],
           }),
           new iam.PolicyStatement({

@@ -67,6 +67,9 @@ export function handlerResource(scope: Construct, props: HandlerResourceProps): 
   const provider = new cr.Provider(scope, ids.provider, {
     onEventHandler: fn,
     logGroup: createLogGroup(scope, ids.providerLogs, props.providerLogs),
+    // Beside its function: the provider reaches the Lambda API and CloudFormation's answer URL
+    // (S3) the way the function reaches its own APIs, and no function of ours runs outside the VPC.
+    ...providerNetwork(props.function),
   });
   const resource = new CustomResource(scope, ids.resource, {
     resourceType: props.resourceType,
@@ -82,10 +85,27 @@ export function handlerResource(scope: Construct, props: HandlerResourceProps): 
     reason: props.providerReasons.basicExecutionRole,
     appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
   }]);
+  if (props.function.vpc) {
+    suppressProviderVpcPolicy(framework.role!);
+  }
   suppressNag(framework.role!.node.findChild('DefaultPolicy'), [{
     id: 'AwsSolutions-IAM5',
     reason: props.providerReasons.invoke,
     appliesTo: [nagResourceFinding(fn, `${fn.functionArn}:*`)],
   }]);
   return { function: fn, provider, resource };
+}
+
+/** The network of a provider whose handler runs in a VPC: the same subnets and security groups. */
+export function providerNetwork(fn: Pick<lambda.FunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'>): Pick<cr.ProviderProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
+  return fn.vpc ? { vpc: fn.vpc, vpcSubnets: fn.vpcSubnets, securityGroups: fn.securityGroups } : {};
+}
+
+/** cdk-nag's finding on the managed policy aws-cdk-lib gives a provider function in a VPC. */
+export function suppressProviderVpcPolicy(role: Construct): void {
+  suppressNag(role, [{
+    id: 'AwsSolutions-IAM4',
+    reason: 'aws-cdk-lib\'s provider function runs in the VPC beside the handler it relays to, and takes its network interfaces with the AWSLambdaVPCAccessExecutionRole managed policy.',
+    appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
+  }]);
 }

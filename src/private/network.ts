@@ -20,6 +20,8 @@ export class DashboardNetwork extends Construct {
   public readonly loadBalancerSubnets: ec2.SubnetSelection;
   public readonly fleetSubnets: ec2.SubnetSelection;
   public readonly databaseSubnets: ec2.SubnetSelection;
+  /** Whether the fleet's subnets route out (not all isolated): functions there reach AWS APIs without endpoints. */
+  public readonly fleetHasEgress: boolean;
   /**
    * The Secrets Manager interface endpoint: the one created here, or an existing one known by its
    * security group. Undefined when Secrets Manager is reached through the NAT gateway.
@@ -47,7 +49,9 @@ export class DashboardNetwork extends Construct {
         maxAzs: DEFAULTS.availabilityZones,
         natGateways: props.natGateways,
         subnetConfiguration: [
-          { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+          // Only the load balancer and the NAT gateways live here, and neither needs an address
+          // handed out at launch: anything else launched here stays private unless asked.
+          { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
           { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
           { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
         ],
@@ -85,6 +89,9 @@ export class DashboardNetwork extends Construct {
       this.secretsManagerEndpoint = new ExistingEndpoint(props.secretsManagerEndpointSecurityGroup);
     }
 
+    const isolated = new Set(this.vpc.isolatedSubnets.map((subnet) => subnet.subnetId));
+    const fleet = this.vpc.selectSubnets(this.fleetSubnets).subnets;
+    this.fleetHasEgress = fleet.length === 0 || !fleet.every((subnet) => isolated.has(subnet.subnetId));
     this.warnWithoutEgress();
   }
 
@@ -94,9 +101,7 @@ export class DashboardNetwork extends Construct {
    * (A VPC with no subnets with egress at all, and no fleetSubnets chosen, is refused earlier.)
    */
   private warnWithoutEgress(): void {
-    const isolated = new Set(this.vpc.isolatedSubnets.map((subnet) => subnet.subnetId));
-    const fleet = this.vpc.selectSubnets(this.fleetSubnets).subnets;
-    if (fleet.length === 0 || !fleet.every((subnet) => isolated.has(subnet.subnetId))) {
+    if (this.fleetHasEgress) {
       return;
     }
     const secretsManager = this.secretsManagerEndpoint
@@ -135,7 +140,8 @@ export const NO_EGRESS_WARNING = '@panintelligence/cdk-dashboard:fleetWithoutEgr
 /** What the instances and functions call, when their subnets have no NAT gateway or proxy. */
 export const NO_EGRESS_NEEDS = 'interface endpoints with private DNS whose security groups admit them on 443: secretsmanager '
   + '(the instances read the secrets; the rotation and provisioning functions), cloudformation (each instance signals its '
-  + 'boot), ssm, ssmmessages and ec2messages (Session Manager), lambda (a long re-sync continues itself); an S3 gateway '
+  + 'boot), ssm, ssmmessages and ec2messages (Session Manager), lambda (a long re-sync continues itself; the custom '
+  + 'resources\' provider functions call their handlers), states and backup (the pre-upgrade backup); an S3 gateway '
   + 'endpoint on the subnets\' route tables (the uploads bucket, and CloudFormation\'s custom resource answers, which go to S3); '
   + 'and, unless the image already has the AWS CLI and the NFS client, an Ubuntu package mirror or an HTTP proxy the '
   + 'instances reach.';

@@ -2,6 +2,7 @@ import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { suppressNag } from './nag';
 
 /** Warning ids, to acknowledge with `Annotations.of(dashboard).acknowledgeWarning(id)`. */
 export const IMPORTED_TOPIC_WARNING = '@panintelligence/cdk-dashboard:alarmTopicPolicy';
@@ -103,4 +104,22 @@ function describe(stack: Stack, value: string): string {
 /** A statement as JSON, tokens resolved to the CloudFormation they stand for. */
 function render(stack: Stack, statement: iam.PolicyStatement): string {
   return JSON.stringify(stack.resolve(statement.toStatementJson()));
+}
+
+/**
+ * The alarm topic the dashboard makes when `alarmTopic` is not given, so its alarms and failure
+ * notices have somewhere to go; subscribers are the user's to add. Publishers are granted by
+ * `allowAlarmTopicPublishers`.
+ */
+export function createAlarmTopic(scope: Construct, id: string): sns.Topic {
+  const topic = new sns.Topic(scope, id, {
+    displayName: 'Panintelligence dashboard alarms',
+    enforceSSL: true,
+  });
+  suppressNag(topic, [{
+    id: 'AwsSolutions-SNS2',
+    reason: 'The dashboard\'s own alarm topic carries alarm names and states and failure notices, not the dashboard\'s data; '
+      + 'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key. Give alarmTopic a topic encrypted with a customer managed key to encrypt them.',
+  }]);
+  return topic;
 }

@@ -11,7 +11,7 @@ import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DEFAULTS } from './defaults';
 import { instanceRefreshTime } from './fleet';
-import { fleetCheckFunction } from './maintenance/maintenance';
+import { fleetCheckFunction, FleetCheckFunctionProps } from './maintenance/maintenance';
 import { WindowSpec } from './maintenance/window';
 import { nagResourceFinding, suppressNag } from './nag';
 import { stackUniqueName } from './names';
@@ -34,6 +34,8 @@ export interface RotationRefreshProps {
   /** @default - failures notify nobody */
   readonly alarmTopic?: sns.ITopic;
   readonly logRetention: logs.RetentionDays;
+  /** Where the fleet check runs: see {@link FleetCheckFunctionProps.network}. @default - outside the VPC */
+  readonly network?: FleetCheckFunctionProps['network'];
 }
 
 /**
@@ -124,6 +126,7 @@ function refreshStateMachine(scope: Construct, props: RotationRefreshProps): sfn
     group,
     window: props.maintenanceWindow,
     logRetention: props.logRetention,
+    network: props.network,
   });
   const invoke = (id: string, action: string, resultPath: string) => {
     const task = new sfnTasks.LambdaInvoke(scope, id, {

@@ -13,7 +13,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
 import { vpcFunctionRole } from '../function-role';
-import { handlerAsset } from '../handler-resource';
+import { handlerAsset, providerNetwork, suppressProviderVpcPolicy } from '../handler-resource';
 import { createLogGroup } from '../logging';
 import { nagResourceFinding, suppressNag, suppressProviderFrameworkRuntime } from '../nag';
 import { stackUniqueName } from '../names';
@@ -142,7 +142,10 @@ export class PreUpgradeBackup extends Construct {
       logGroup: createLogGroup(this, 'ProviderLogs', { retention: props.logRetention }),
       disableWaiterStateMachineLogging: false,
       waiterStateMachineLogOptions: { destination: waiterLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      // The provider's functions run beside the handlers, on the same network path.
+      ...providerNetwork(functionProps),
     });
+    traceWaiter(provider);
     // Step Functions may assume the waiter's role for this account's state machines only (the
     // provider framework's role trusts the service unconditioned; its machine's name is generated).
     const waiterRole = provider.node.findChild('waiter-state-machine').node.findChild('Role').node.defaultChild as iam.CfnRole;
@@ -205,6 +208,7 @@ export class PreUpgradeBackup extends Construct {
         reason: `${reason} aws-cdk-lib's provider framework function only relays requests and logs with the basic Lambda policy.`,
         appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
       }]);
+      suppressProviderVpcPolicy(framework.role!);
       const policy = framework.role!.node.tryFindChild('DefaultPolicy');
       if (policy) {
         suppressNag(policy, [{
@@ -216,15 +220,25 @@ export class PreUpgradeBackup extends Construct {
       }
     }
     const waiter = provider.node.findChild('waiter-state-machine');
-    suppressNag(waiter, [{
-      id: 'AwsSolutions-SF2',
-      reason: `${reason} The waiter is aws-cdk-lib's own state machine, which offers no X-Ray setting; it only polls one function.`,
-    }]);
     suppressNag(waiter.node.findChild('Role').node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',
-      reason: `${reason} The waiter may invoke every version of the two framework functions it polls, and log delivery takes no resource-level permission.`,
+      reason: `${reason} The waiter may invoke every version of the two framework functions it polls, and log delivery and X-Ray tracing take no resource-level permission.`,
       appliesTo: ['Resource::*', ...['framework-isComplete', 'framework-onTimeout'].map((id) =>
         nagResourceFinding(this, `${(provider.node.findChild(id) as lambda.Function).functionArn}:*`))],
     }]);
   }
+}
+
+/**
+ * X-Ray tracing of the provider framework's waiter, like the library's own state machine: aws-cdk-lib
+ * offers no setting for it, so it is set on the resource, with what the waiter's role needs to send traces.
+ */
+function traceWaiter(provider: cr.Provider): void {
+  const waiter = provider.node.findChild('waiter-state-machine');
+  (waiter.node.defaultChild as sfn.CfnStateMachine).tracingConfiguration = { enabled: true };
+  (waiter.node.findChild('Role') as iam.Role).addToPrincipalPolicy(new iam.PolicyStatement({
+    // What Step Functions needs to send traces; X-Ray takes no resource-level permission.
+    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+    resources: ['*'],
+  }));
 }
