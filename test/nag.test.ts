@@ -3,9 +3,11 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecksV2 } from 'cdk-nag-v2';
-import { build, customised, defaults, Scenario, withFirewall } from '../fixtures/scenarios';
+import { build, customised, defaults, organisational, Scenario, withFirewall } from '../fixtures/scenarios';
 
-const scenarios: Array<[string, Scenario]> = [['default', defaults], ['customised', customised], ['firewall', withFirewall]];
+const scenarios: Array<[string, Scenario]> = [
+  ['default', defaults], ['customised', customised], ['firewall', withFirewall], ['organisational', organisational],
+];
 
 describe.each(scenarios)('cdk-nag AwsSolutions on the %s stack', (_name, scenario) => {
   test('cdk-nag 2 (Aspects) finds no unsuppressed error or warning', () => {

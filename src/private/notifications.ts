@@ -8,7 +8,7 @@ export const IMPORTED_TOPIC_WARNING = '@panintelligence/cdk-dashboard:alarmTopic
 export const IMPORTED_KEY_WARNING = '@panintelligence/cdk-dashboard:alarmTopicKey';
 
 /** The services that publish to the alarm topic, by the service principal the topic's policy names. */
-const TOPIC_PUBLISHERS = [
+export const TOPIC_PUBLISHERS = [
   // CloudWatch alarms.
   'cloudwatch.amazonaws.com',
   // EventBridge: failed rotations and refreshes.
@@ -18,7 +18,7 @@ const TOPIC_PUBLISHERS = [
 ];
 
 /** Scaling notifications are sent as the Auto Scaling service-linked role of the account. */
-function autoScalingRoleArn(account: string): string {
+export function autoScalingRoleArn(account: string): string {
   return `arn:${Aws.PARTITION}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 }
 
@@ -39,7 +39,7 @@ function topicStatement(topic: sns.ITopic, services: string[], account: string):
  * the publisher's identity. For this account; and, given its ARN, for that topic only (SNS's
  * encryption context). The key of a topic of this app cannot name the topic, which names the key.
  */
-function keyStatements(services: string[], account: string, topicArn?: string): iam.PolicyStatement[] {
+export function keyStatements(services: string[], account: string, topicArn?: string): iam.PolicyStatement[] {
   const forTopic = topicArn ? { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } : {};
   return [
     new iam.PolicyStatement({
