@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -205,10 +205,21 @@ test('an imported key: synth warns with the statements its policy needs, and sti
   template.hasResourceProperties('AWS::EFS::FileSystem', { KmsKeyId: 'arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
 });
 
-test('an enhanced monitoring interval of a minute, and a retention of ten years, are accepted', () => {
-  const { template } = synth(() => ({ databaseMonitoringInterval: Duration.minutes(1), logRetention: logs.RetentionDays.TEN_YEARS }));
+test('with the firewall and DESTROY too, every log group keeps the retention given and uses the key', () => {
+  const { template } = synth((s) => ({
+    encryptionKey: new kms.Key(s, 'Key'),
+    logRetention: logs.RetentionDays.TEN_YEARS,
+    firewall: {},
+    removalPolicy: RemovalPolicy.DESTROY,
+    databaseMonitoringInterval: Duration.minutes(1),
+  }));
   template.hasResourceProperties('AWS::RDS::DBInstance', { MonitoringInterval: 60 });
-  for (const [, group] of resourcesOf(template, 'AWS::Logs::LogGroup')) {
-    expect(group.Properties.RetentionInDays).toBe(3653);
+  const key = { 'Fn::GetAtt': [idOf(template, 'AWS::KMS::Key', /^Key/), 'Arn'] };
+  const groups = resourcesOf(template, 'AWS::Logs::LogGroup');
+  // The firewall's group and the vault cleanup's groups among them.
+  expect(groups.some(([, g]) => JSON.stringify(g.Properties.LogGroupName ?? '').includes('aws-waf-logs-'))).toBe(true);
+  expect(groups.some(([id]) => /Cleanup|Vault/.test(id))).toBe(true);
+  for (const [id, group] of groups) {
+    expect([id, group.Properties.RetentionInDays, group.Properties.KmsKeyId]).toEqual([id, 3653, key]);
   }
 });
