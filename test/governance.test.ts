@@ -65,6 +65,15 @@ describe('a dashboard with every organisational prop', () => {
     }
   });
 
+  test('every function logs to a log group of the construct, none to an implicit one that never expires', () => {
+    const groups = new Set(resourcesOf(template, 'AWS::Logs::LogGroup').map(([id]) => id));
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(5);
+    for (const [id, fn] of functions) {
+      expect([id, groups.has(refId(fn.Properties.LoggingConfig?.LogGroup))]).toEqual([id, true]);
+    }
+  });
+
   test('the key encrypts the bucket, the queue, the file system, the database, the secrets, the volumes and the vault', () => {
     const key = keyArn(template);
     template.hasResourceProperties('AWS::S3::Bucket', {
@@ -221,5 +230,20 @@ test('with the firewall and DESTROY too, every log group keeps the retention giv
   expect(groups.some(([id]) => /Cleanup|Vault/.test(id))).toBe(true);
   for (const [id, group] of groups) {
     expect([id, group.Properties.RetentionInDays, group.Properties.KmsKeyId]).toEqual([id, 3653, key]);
+  }
+});
+
+test('a database restored from a snapshot keeps the snapshot\'s key: KmsKeyId is left out, as CloudFormation requires', () => {
+  const { template } = synth((s) => ({
+    encryptionKey: new kms.Key(s, 'Key'),
+    databaseSnapshotIdentifier: 'arn:aws:rds:eu-west-2:123456789012:snapshot:awsbackup:job-be59cf2a-2343-4402-bd8b-226993d23453',
+  }));
+  const [, db] = theResource(template, 'AWS::RDS::DBInstance');
+  expect(db.Properties.DBSnapshotIdentifier).toMatch(/^arn:aws:rds:/);
+  expect(db.Properties.KmsKeyId).toBeUndefined();
+  expect(db.Properties.StorageEncrypted).toBeUndefined();
+  // The secrets are still the key's.
+  for (const [, secret] of resourcesOf(template, 'AWS::SecretsManager::Secret')) {
+    expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [idOf(template, 'AWS::KMS::Key', /^Key/), 'Arn'] });
   }
 });

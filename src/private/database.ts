@@ -324,6 +324,8 @@ function restoreFromSnapshot(instance: rds.DatabaseInstance, snapshotIdentifier:
   cfn.masterUsername = undefined;
   cfn.dbName = undefined;
   cfn.storageEncrypted = undefined;
+  // The key too: a restored instance keeps the snapshot's (CloudFormation refuses KmsKeyId here).
+  cfn.kmsKeyId = undefined;
   suppressNag(instance, [{
     id: 'AwsSolutions-RDS2',
     reason: 'A database restored from a snapshot inherits the encryption of the snapshot (CloudFormation refuses StorageEncrypted with DBSnapshotIdentifier); '
