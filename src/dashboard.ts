@@ -79,7 +79,10 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
   public readonly monitoring: DashboardMonitoring;
   /** The AWS Backup plan, vault and restore role of the file system. */
   public readonly fileSystemBackup: FileSystemBackup;
-  /** The bucket that receives S3 server access logs (and load balancer logs, when on). */
+  /**
+   * The bucket that receives the uploads bucket's S3 server access logs (unless
+   * `serverAccessLogsBucket` is given) and the load balancer's access logs (when on).
+   */
   public readonly logBucket: s3.Bucket;
   /** The firewall's web ACL; undefined without `firewall`. */
   public readonly webAcl?: wafv2.CfnWebACL;

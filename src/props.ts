@@ -318,8 +318,9 @@ export interface PanintelligenceDashboardProps {
   readonly syncConcurrency?: number;
 
   /**
-   * Retention of the log groups this construct creates (VPC flow logs, functions, state machine,
-   * firewall), and of the objects in its access-log bucket.
+   * Retention of every log group this construct creates (VPC flow logs, functions, state
+   * machines, firewall, and those of aws-cdk-lib's helper functions), and of the objects in its
+   * access-log bucket. Accounts whose controls ask for a year of logs set `ONE_YEAR` or more.
    *
    * @default logs.RetentionDays.THREE_MONTHS
    */
