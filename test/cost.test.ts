@@ -5,10 +5,10 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { organisational } from '../fixtures/scenarios';
 import {
   COST_TABLE_END, COST_TABLE_START, extractCostTable, renderCostTable, replaceCostTable, writeCostTable,
 } from '../scripts/cost-table';
-import { organisational } from '../fixtures/scenarios';
 import { PanintelligenceDashboard, PanintelligenceDashboardProps } from '../src';
 import { baseProps } from './util';
 import { CostBreakdown, CostEstimate } from '../src/cost';
