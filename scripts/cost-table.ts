@@ -7,7 +7,9 @@
 // (appended with a heading when README.md has none). test/cost.test.ts fails when it is stale.
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { CostBreakdown, CostEstimate, CostEstimateConfig } from '../src/cost';
 import { DEFAULTS } from '../src/private/defaults';
 import { FIREWALL_RULE_COUNT } from '../src/private/firewall';
@@ -73,6 +75,9 @@ export function renderCostTable(): string {
     + 'the endpoint is billed per zone; a Multi-AZ database doubles the instance and storage price; '
     + `the firewall (off by default) is one web ACL, ${FIREWALL_RULE_COUNT} rules (a managed rule group is billed as one) `
     + 'and its requests (`firewallRequests`, 1 million a month unless given); its log is part of the logs ingested. '
+    + 'Logs stored = logs ingested a month x retention days / 30 (an upper bound: CloudWatch bills archived logs compressed); '
+    + 'detailed monitoring = 7 metrics per instance; Enhanced Monitoring = one sample of about 10 KB per interval, as logs ingested; '
+    + 'a customer managed key (`encryptionKey`) = the key and its requests (`kmsRequests`, 100 thousand a month unless given). '
     + 'Each line is rounded to the cent; the total adds the rounded lines.');
   lines.push('');
 
@@ -90,6 +95,11 @@ export function renderCostTable(): string {
     { prop: '`volumeType: GP2` (instead of gp3)', config: { volumeType: ec2.EbsDeviceVolumeType.GP2 } },
     { prop: '`minCapacity: 2`', config: { minCapacity: 2 } },
     { prop: `\`firewall: {}\` (web ACL, ${FIREWALL_RULE_COUNT} rules, 1 million requests)`, config: { firewall: {} } },
+    { prop: '`encryptionKey` (one customer managed key, 100 thousand requests)', config: { customerManagedKeys: 1 } },
+    { prop: '`logRetention: RetentionDays.ONE_YEAR`', config: { logRetention: logs.RetentionDays.ONE_YEAR } },
+    { prop: '`detailedMonitoring: true`', config: { detailedMonitoring: true } },
+    { prop: '`databaseMonitoringInterval: Duration.seconds(60)`', config: { databaseMonitoringInterval: Duration.seconds(60) } },
+    { prop: '`databaseMonitoringInterval: Duration.seconds(1)`', config: { databaseMonitoringInterval: Duration.seconds(1) } },
   ];
   row(['Prop', ...regions]);
   separator(['l', ...regions.map(() => 'r')]);
@@ -126,6 +136,10 @@ export function renderCostTable(): string {
   priceRow('CloudWatch dashboard', 'month', (p) => p.dashboardMonth, PRICE_SOURCES.cloudwatch);
   priceRow('CloudWatch standard alarm', 'month', (p) => p.alarmMonth, PRICE_SOURCES.cloudwatch);
   priceRow('CloudWatch Logs ingestion', 'GB', (p) => p.logsIngestGb, PRICE_SOURCES.cloudwatch);
+  priceRow('CloudWatch Logs storage', 'GB-month', (p) => p.logsStorageGbMonth, PRICE_SOURCES.cloudwatch);
+  priceRow('CloudWatch metric (EC2 detailed monitoring: 7 per instance)', 'month', (p) => p.metricMonth, PRICE_SOURCES.cloudwatch);
+  priceRow('KMS customer managed key', 'month', (p) => p.kmsKeyMonth, PRICE_SOURCES.kms);
+  priceRow('KMS requests', '10,000', (p) => p.kmsTenThousandRequests, PRICE_SOURCES.kms);
   priceRow('AWS WAF web ACL', 'month', (p) => p.wafWebAclMonth, PRICE_SOURCES.waf);
   priceRow('AWS WAF rule or managed rule group', 'month', (p) => p.wafRuleMonth, PRICE_SOURCES.waf);
   priceRow('AWS WAF requests', 'million', (p) => p.wafMillionRequests, PRICE_SOURCES.waf);

@@ -1,5 +1,6 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { PanintelligenceDashboard } from './dashboard';
 import { DashboardMonitoring } from './monitoring';
 import { DEFAULTS } from './private/defaults';
@@ -23,7 +24,20 @@ const USAGE = {
   logIngestion: 2,
   secrets: 3,
   firewallRequests: 1,
+  kmsRequests: 100,
 } as const;
+
+/** EC2 detailed monitoring sends 7 metrics of each instance every minute, billed as custom metrics. */
+const DETAILED_MONITORING_METRICS = 7;
+
+/**
+ * An Enhanced Monitoring sample of an RDS instance (its RDSOSMetrics log event: the operating
+ * system's metrics and process list) is about 10 KB; RDS bills it as CloudWatch Logs ingestion.
+ */
+const ENHANCED_MONITORING_SAMPLE_KB = 10;
+
+/** Days of logs a never-expiring log group is priced with: ten years of them. */
+const INFINITE_RETENTION_DAYS = 3650;
 
 /** What `CostEstimate.ofHighAvailability` changes from the defaults. */
 const HIGH_AVAILABILITY = { natGateways: 2, minCapacity: 2, databaseMultiAz: true } as const;
@@ -94,6 +108,14 @@ export interface CostUsageOptions {
    * @default 1
    */
   readonly firewallRequests?: number;
+
+  /**
+   * Assumed requests to the customer managed KMS key each month, in thousands (Secrets Manager
+   * reads, data keys of CloudWatch Logs, SQS and S3, volume attachments). Priced only with a key.
+   *
+   * @default 100
+   */
+  readonly kmsRequests?: number;
 }
 
 /**
@@ -203,6 +225,37 @@ export interface CostEstimateConfig extends CostUsageOptions {
    * @default - no firewall
    */
   readonly firewall?: DashboardFirewallOptions;
+
+  /**
+   * Customer managed KMS keys priced: 1 with the dashboard's `encryptionKey` (a key shared with
+   * other workloads is billed once for all of them).
+   *
+   * @default 0
+   */
+  readonly customerManagedKeys?: number;
+
+  /**
+   * How long the logs are kept: CloudWatch Logs storage holds the logs ingested in that time
+   * (`INFINITE` is priced as ten years of them).
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Whether the instances have EC2 detailed monitoring (7 metrics each, every minute).
+   *
+   * @default false
+   */
+  readonly detailedMonitoring?: boolean;
+
+  /**
+   * Interval of the database's Enhanced Monitoring, billed as CloudWatch Logs ingestion of one
+   * sample of about 10 KB per interval (of the primary instance).
+   *
+   * @default - no Enhanced Monitoring
+   */
+  readonly databaseMonitoringInterval?: Duration;
 }
 
 /**
@@ -325,6 +378,10 @@ export class CostEstimate {
       alarms: dashboard.alarms.length + SCALING_ALARM_COUNT,
       // The firewall's resolved settings when it is on; a web ACL of the customer's own is theirs.
       firewall: props.firewall,
+      customerManagedKeys: props.encryptionKey ? 1 : 0,
+      logRetention: props.logRetention,
+      detailedMonitoring: props.detailedMonitoring,
+      databaseMonitoringInterval: props.databaseMonitoringInterval,
     });
   }
 
@@ -399,6 +456,12 @@ interface ResolvedConfig {
   readonly alarms: number;
   readonly firewall: boolean;
   readonly firewallRequests: number;
+  readonly customerManagedKeys: number;
+  readonly kmsRequests: number;
+  readonly logRetentionDays: number;
+  readonly detailedMonitoring: boolean;
+  /** Seconds between Enhanced Monitoring samples; undefined without it. */
+  readonly databaseMonitoringSeconds?: number;
 }
 
 function resolve(config: CostEstimateConfig): ResolvedConfig {
@@ -445,7 +508,29 @@ function resolve(config: CostEstimateConfig): ResolvedConfig {
     alarms: count('alarms', config.alarms, DashboardMonitoring.DEFAULT_ALARM_COUNT + SCALING_ALARM_COUNT, 0),
     firewall: config.firewall !== undefined && (config.firewall.enabled ?? DEFAULTS.firewallEnabled),
     firewallRequests: amount('firewallRequests', config.firewallRequests, USAGE.firewallRequests),
+    customerManagedKeys: count('customerManagedKeys', config.customerManagedKeys, 0, 0),
+    kmsRequests: amount('kmsRequests', config.kmsRequests, USAGE.kmsRequests),
+    logRetentionDays: retentionDays(config.logRetention ?? DEFAULTS.logRetention),
+    detailedMonitoring: config.detailedMonitoring ?? DEFAULTS.detailedMonitoring,
+    databaseMonitoringSeconds: monitoringSeconds(config.databaseMonitoringInterval),
   };
+}
+
+function retentionDays(retention: logs.RetentionDays): number {
+  if (Token.isUnresolved(retention)) {
+    throw new ValidationError('CostEstimate', ['logRetention must be known to be priced (got a token)']);
+  }
+  return retention === logs.RetentionDays.INFINITE ? INFINITE_RETENTION_DAYS : retention;
+}
+
+function monitoringSeconds(interval: Duration | undefined): number | undefined {
+  if (interval === undefined) return undefined;
+  const seconds = interval.isUnresolved() ? NaN : interval.toSeconds({ integral: false });
+  if (!(DEFAULTS.databaseMonitoringIntervals as readonly number[]).includes(seconds)) {
+    throw new ValidationError('CostEstimate', [`databaseMonitoringInterval must be ${DEFAULTS.databaseMonitoringIntervals.join(', ')} seconds `
+      + `(got ${interval.isUnresolved() ? 'a token' : interval.toHumanString()})`]);
+  }
+  return seconds;
 }
 
 function count(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -533,6 +618,26 @@ function estimate(config: CostEstimateConfig): CostBreakdown {
   add('CloudWatch dashboard', p.dashboardMonth, `1 x ${usd(p.dashboardMonth)}/month`);
   add('CloudWatch alarms', c.alarms * p.alarmMonth, `${c.alarms} x ${usd(p.alarmMonth)}/month`);
   add('CloudWatch Logs ingestion', c.logIngestion * p.logsIngestGb, `${c.logIngestion} GB x ${usd(p.logsIngestGb)}/GB`);
+  // Kept logs pile up until the retention expires them: the ingestion of that many months.
+  const storedGb = Math.round(c.logIngestion * c.logRetentionDays / 30 * 100) / 100;
+  add('CloudWatch Logs storage', storedGb * p.logsStorageGbMonth,
+    `${c.logIngestion} GB/month x ${c.logRetentionDays} days / 30 = ${storedGb} GB x ${usd(p.logsStorageGbMonth)}/GB-month`);
+
+  const metrics = c.detailedMonitoring ? c.minCapacity * DETAILED_MONITORING_METRICS : 0;
+  add('EC2 detailed monitoring', metrics * p.metricMonth, c.detailedMonitoring
+    ? `${c.minCapacity} x ${DETAILED_MONITORING_METRICS} metrics x ${usd(p.metricMonth)}/metric-month`
+    : 'basic monitoring (free)');
+  const emSeconds = c.databaseMonitoringSeconds;
+  const emGb = emSeconds === undefined ? 0 : Math.round(h * 3600 / emSeconds * ENHANCED_MONITORING_SAMPLE_KB / 1e6 * 100) / 100;
+  add('RDS Enhanced Monitoring', emGb * p.logsIngestGb, emSeconds === undefined
+    ? 'off'
+    : `${h * 3600 / emSeconds} samples x ${ENHANCED_MONITORING_SAMPLE_KB} KB = ${emGb} GB x ${usd(p.logsIngestGb)}/GB`);
+
+  add('KMS keys', c.customerManagedKeys * p.kmsKeyMonth,
+    c.customerManagedKeys ? `${c.customerManagedKeys} x ${usd(p.kmsKeyMonth)}/month` : 'AWS owned and AWS managed keys (no key cost)');
+  const kmsRequests = c.customerManagedKeys ? c.kmsRequests : 0;
+  add('KMS requests', kmsRequests / 10 * p.kmsTenThousandRequests,
+    c.customerManagedKeys ? `${kmsRequests} thousand x ${usd(p.kmsTenThousandRequests)}/10,000` : 'no customer managed key');
 
   const webAcls = c.firewall ? 1 : 0;
   const wafRules = webAcls * FIREWALL_RULE_COUNT;
@@ -557,7 +662,11 @@ function estimate(config: CostEstimateConfig): CostBreakdown {
       `${c.loadBalancerCapacityUnits} load balancer capacity unit(s) on average`,
       `${c.fileSystemStorage} GiB on EFS Standard (bursting throughput) and ${c.backupStorage} GiB of recovery points in warm storage`,
       `${natGb} GiB a month through the NAT gateways`,
-      `${c.logIngestion} GiB a month of logs ingested`,
+      `${c.logIngestion} GiB a month of logs ingested, stored as ingested for ${c.logRetentionDays} days (CloudWatch Logs `
+        + 'bills archived logs compressed, so the storage line is an upper bound)',
+      ...(emSeconds !== undefined ? [`an Enhanced Monitoring sample of about ${ENHANCED_MONITORING_SAMPLE_KB} KB every ${emSeconds} s `
+        + '(RDS keeps them in its RDSOSMetrics log group, 30 days unless changed; that storage is not priced)'] : []),
+      ...(c.customerManagedKeys ? [`${c.kmsRequests} thousand KMS requests a month`] : []),
       ...(c.firewall ? [`${c.firewallRequests} million requests a month inspected by the firewall`] : []),
       'automated RDS backups stay within the free allowance (backup storage up to the provisioned storage)',
       'GiB priced as GB, the unit of the price pages',
@@ -565,7 +674,7 @@ function estimate(config: CostEstimateConfig): CostBreakdown {
     excluded: [
       'data transfer to the internet and between Availability Zones',
       'S3 storage and requests (uploads bucket, optional access logs)',
-      'Lambda invocations (file sync, secret rotation) and API requests (Secrets Manager, KMS, CloudWatch)',
+      'Lambda invocations (file sync, secret rotation) and API requests (Secrets Manager, CloudWatch, and KMS without a customer managed key)',
       'notifications of the alarm topic (SNS publishes and deliveries)',
       'data processed by the Secrets Manager endpoint',
       'Route 53 hosted zone and queries',

@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -19,8 +19,9 @@ import { FileSync } from './file-sync/file-sync';
 import { DashboardMonitoring } from './monitoring';
 import { renderDashboardUserData } from './private/boot';
 import { DASHBOARD_RULES } from './private/dashboard-rules';
-import { DashboardDatabase, DATABASE_PORT, SCHEMA_NAME } from './private/database';
+import { DashboardDatabase, SCHEMA_NAME } from './private/database';
 import { DEFAULTS } from './private/defaults';
+import { encryptWithKey, grantSecretRead } from './private/encryption';
 import { DashboardFileSystem } from './private/file-system';
 import { associateWebAcl, DashboardFirewall } from './private/firewall';
 import { DashboardFleet } from './private/fleet';
@@ -81,7 +82,10 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
   public readonly monitoring: DashboardMonitoring;
   /** The AWS Backup plan, vault and restore role of the file system. */
   public readonly fileSystemBackup: FileSystemBackup;
-  /** The bucket that receives S3 server access logs (and load balancer logs, when on). */
+  /**
+   * The bucket that receives the uploads bucket's S3 server access logs (unless
+   * `serverAccessLogsBucket` is given) and the load balancer's access logs (when on).
+   */
   public readonly logBucket: s3.Bucket;
   /** The firewall's web ACL; undefined without `firewall`. */
   public readonly webAcl?: wafv2.CfnWebACL;
@@ -122,7 +126,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     validateProps(this, fromProps);
     rememberResolvedProps(this, fromProps);
     // Alarms that notify nobody are not watched: without alarmTopic, the construct has its own.
-    const alarmTopic = fromProps.alarmTopic ?? createAlarmTopic(this, 'AlarmTopic');
+    const alarmTopic = fromProps.alarmTopic ?? createAlarmTopic(this, 'AlarmTopic', fromProps.encryptionKey);
     this.alarmTopic = alarmTopic;
     const resolved: ResolvedDashboardProps = { ...fromProps, alarmTopic };
     const { removal, logRetention } = resolved;
@@ -134,6 +138,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       vpc: this.vpc,
       vpcSubnets: network.fleetSubnets,
       removalPolicy: removal.stateful,
+      encryptionKey: resolved.encryptionKey,
     });
     this.fileSystem = storage.fileSystem;
 
@@ -151,15 +156,22 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       network.keepWithDatabase();
     }
 
-    this.logBucket = createLogBucket(this, 'LogBucket', logBucketRetention(logRetention), removal.stateful);
+    const { serverAccessLogsBucket } = resolved;
+    this.logBucket = createLogBucket(this, 'LogBucket', logBucketRetention(logRetention), removal.stateful, {
+      versioned: resolved.bucketVersioning,
+      serverAccessLogsBucket,
+      serverAccessLogsPrefix: `${Names.uniqueId(this)}/logs/`,
+    });
 
     const fileSync = new FileSync(this, 'FileSync', {
       vpc: this.vpc,
       vpcSubnets: network.fleetSubnets,
       fileSystem: this.fileSystem,
       removalPolicy: removal.stateful,
-      serverAccessLogsBucket: this.logBucket,
-      serverAccessLogsPrefix: 'uploads/',
+      // In a bucket of the organisation's, under a prefix unique to this construct.
+      serverAccessLogsBucket: serverAccessLogsBucket ?? this.logBucket,
+      serverAccessLogsPrefix: serverAccessLogsBucket ? undefined : 'uploads/',
+      encryptionKey: resolved.encryptionKey,
       runtime: resolved.syncFunctionRuntime,
       concurrency: resolved.syncConcurrency,
       logRetention,
@@ -221,11 +233,11 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
     this.targetGroup = entry.addFleet(this.autoScalingGroup);
 
     // Data flows of the architecture, each opened on both security groups.
-    this.database.connections.allowFrom(this.autoScalingGroup, ec2.Port.tcp(DATABASE_PORT), 'MariaDB from the dashboard instances');
+    this.database.connections.allowFrom(this.autoScalingGroup, ec2.Port.tcp(resolved.databasePort), 'MariaDB from the dashboard instances');
     this.fileSystem.connections.allowDefaultPortFrom(this.autoScalingGroup, 'NFS from the dashboard instances');
     network.allowSecretsManagerFrom(this.autoScalingGroup);
 
-    this.databaseSecret.grantRead(fleet.role);
+    grantSecretRead(this.databaseSecret, fleet.role);
     resolved.licence?.grantRead(fleet.role);
     // In the database tier's scope, where its parts' logical ids have always been.
     refreshFleetAfterRotation(database, {
@@ -265,6 +277,7 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       removalPolicy: removal.stateful,
       notificationTopic: alarmTopic,
       logRetention,
+      encryptionKey: resolved.encryptionKey,
     });
 
     allowAlarmTopicPublishers(this, alarmTopic);
@@ -288,6 +301,11 @@ export class PanintelligenceDashboard extends Construct implements ec2.IConnecta
       });
       // No instance is replaced before the recovery points of a new version are complete.
       this.autoScalingGroup.node.addDependency(preUpgradeBackup.resource);
+    }
+
+    if (resolved.encryptionKey) {
+      // Every log group and topic made so far, aws-cdk-lib's included, and the key's policy.
+      encryptWithKey(this, resolved.encryptionKey);
     }
 
     if (removal.logs) {

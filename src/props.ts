@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -332,8 +333,9 @@ export interface PanintelligenceDashboardProps {
   readonly syncConcurrency?: number;
 
   /**
-   * Retention of the log groups this construct creates (VPC flow logs, functions, state machine,
-   * firewall), and of the objects in its access-log bucket.
+   * Retention of every log group this construct creates (VPC flow logs, functions, state
+   * machines, firewall, and those of aws-cdk-lib's helper functions), and of the objects in its
+   * access-log bucket. Accounts whose controls ask for a year of logs set `ONE_YEAR` or more.
    *
    * @default logs.RetentionDays.THREE_MONTHS
    */
@@ -405,6 +407,88 @@ export interface PanintelligenceDashboardProps {
    * @default - a new, empty database
    */
   readonly databaseSnapshotIdentifier?: string;
+
+  /**
+   * One customer managed KMS key (symmetric) for everything this construct creates that takes
+   * one: every log group (the functions', the flow logs', the state machines' and the
+   * firewall's), the uploads bucket, the dead-letter queue, any SNS topic, the file system, the
+   * database's storage, both database secrets, the instances' root volumes and the backup vault.
+   * The log bucket keeps SSE-S3, the only encryption S3 server access logs and load balancer
+   * access logs can be delivered to.
+   *
+   * A `kms.Key` of this app gets the statements the services need in its policy (CloudWatch Logs
+   * for this account's log groups in this region; CloudWatch alarms, EventBridge and AWS Backup
+   * publishing to an encrypted topic; Auto Scaling's service-linked role for the encrypted root
+   * volumes). An imported key cannot be changed here: synth warns with the statements its policy
+   * needs (the README lists them). Those who upload to the bucket need `kms:GenerateDataKey` on it.
+   *
+   * @default - AWS owned and AWS managed keys (no key cost)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Whether the load balancer has deletion protection. Off by default because a protected load
+   * balancer makes the deletion of the stack fail half-way (DELETE_FAILED), with the rest of the
+   * stack already gone; turn it off again in a deployment before deleting the stack.
+   *
+   * @default false
+   */
+  readonly loadBalancerDeletionProtection?: boolean;
+
+  /**
+   * Whether the instances send their EC2 metrics every minute (detailed monitoring) instead of
+   * every five. Billed as 7 custom metrics per instance.
+   *
+   * @default false
+   */
+  readonly detailedMonitoring?: boolean;
+
+  /**
+   * Interval of the database's Enhanced Monitoring (operating system metrics, with a role that
+   * lets RDS write them to the `RDSOSMetrics` log group): 1, 5, 10, 15, 30 or 60 seconds.
+   * Billed as CloudWatch Logs ingestion, more the shorter the interval.
+   *
+   * @default - no Enhanced Monitoring
+   */
+  readonly databaseMonitoringInterval?: Duration;
+
+  /**
+   * Port the database listens on, 1150 to 65535 (what RDS allows for MariaDB). The dashboard,
+   * the rotation functions and the provisioning of the app's user read it from the secret; the
+   * security groups open this port only.
+   *
+   * @default 3306
+   */
+  readonly databasePort?: number;
+
+  /**
+   * More instance types for the Auto Scaling group, tried in order after `instanceType` when it
+   * has no capacity (a mixed instances policy, all On-Demand). x86_64 only, like the AMI; with
+   * `cpuCredits`, burstable (T) types only. At most 39.
+   *
+   * @default - `instanceType` only
+   */
+  readonly additionalInstanceTypes?: ec2.InstanceType[];
+
+  /**
+   * Bucket that receives the S3 server access logs of the buckets this construct creates: the
+   * uploads bucket and the log bucket. It must be in the same account and region, use SSE-S3,
+   * and let `logging.s3.amazonaws.com` put objects (a bucket of this stack gets that statement).
+   *
+   * @default - the uploads bucket logs to the log bucket of this construct; the log bucket logs
+   * nowhere (it would log to itself)
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * Whether the log bucket is versioned (the uploads bucket always is). Off by default: log
+   * objects are written once and never overwritten, so versions would only keep what the
+   * bucket's own expiry deletes. When on, a noncurrent version is deleted a day after it
+   * becomes one, so the expiry still frees the space.
+   *
+   * @default false
+   */
+  readonly bucketVersioning?: boolean;
 
   /**
    * Whether the load balancer writes access logs to S3 (to `accessLogsBucket`, or to the log

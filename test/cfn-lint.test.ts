@@ -1,5 +1,5 @@
 // AWS's CloudFormation linter on the synthesized templates: no error for the default, DESTROY,
-// customised, firewall and existing-web-ACL dashboards. W3005 (a redundant DependsOn) is aws-cdk-lib's own output, and W3010
+// customised, firewall, existing-web-ACL and organisational dashboards. W3005 (a redundant DependsOn) is aws-cdk-lib's own output, and W3010
 // flags the Availability Zone names that a synth without an account has to make up.
 //
 // The library's functions run on the newest Node.js runtime that aws-cdk-lib knows
@@ -15,7 +15,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { build, customised, defaults, withExistingWebAcl, withFirewall } from '../fixtures/scenarios';
+import { build, customised, defaults, organisational, withExistingWebAcl, withFirewall } from '../fixtures/scenarios';
 import { WeekDay } from '../src';
 
 function cfnLintAvailable(): boolean {
@@ -52,6 +52,8 @@ const scenarios = {
   customised,
   'firewall': withFirewall,
   'existingWebAcl': withExistingWebAcl,
+  // Every prop an organisation sets for a governed account: one KMS key, a year of logs, and so on.
+  organisational,
   // A window set by props, an imported alarm topic, an imported VPC with public and isolated
   // subnets only (fleet in the isolated ones) and an existing Secrets Manager endpoint.
   'no-nat': (stack: Parameters<typeof defaults>[0]) => ({

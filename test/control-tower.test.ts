@@ -6,7 +6,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import * as cdk from 'aws-cdk-lib';
 import { CfnResource, Stack } from 'aws-cdk-lib';
-import { CONTROLS, control, exempt, PROPS_NOT_YET_AVAILABLE } from '../fixtures/controls';
+import { CONTROLS, control, exempt } from '../fixtures/controls';
 import { defaults, governed, Scenario } from '../fixtures/scenarios';
 import { CONTROLS_END, CONTROLS_START, renderControlTable } from '../scripts/control-table';
 import { readSection } from '../scripts/lib/suppressions';
@@ -112,12 +112,6 @@ function unexplained(findings: Findings, allowed: (id: string) => boolean): Find
   return left;
 }
 
-/** Whether the control is met only with a prop this version does not have yet. */
-function awaitsProp(id: string): boolean {
-  const status = control(id)?.status;
-  return status?.met === 'prop' && status.props.some((p) => PROPS_NOT_YET_AVAILABLE.has(p));
-}
-
 describeWithValidation('AWS Control Tower proactive controls (cfn-guard validator)', () => {
   let smallest: Synthesized;
   let governedApp: Synthesized;
@@ -138,12 +132,12 @@ describeWithValidation('AWS Control Tower proactive controls (cfn-guard validato
   });
 
   test('the governed app breaks only controls the table lists as not applicable', () => {
-    expect(lines(unexplained(governedApp.findings, awaitsProp))).toEqual([]);
+    expect(lines(unexplained(governedApp.findings, () => false))).toEqual([]);
   });
 
   test('a control listed as needing a prop does fail without it (the table is no wider than needed)', () => {
-    // Props that exist, each of which some control needs: the smallest app (none of them set) breaks those controls.
-    const needed = CONTROLS.filter((c) => c.status.met === 'prop' && !awaitsProp(c.id)).map((c) => c.id);
+    // The smallest app sets none of the organisational props, so it breaks every control that needs one.
+    const needed = CONTROLS.filter((c) => c.status.met === 'prop').map((c) => c.id);
     expect(needed.filter((id) => !smallest.findings.has(id))).toEqual([]);
   });
 
@@ -194,10 +188,5 @@ describe('the control table', () => {
         expect(e.reason.length).toBeGreaterThan(20);
       }
     }
-  });
-
-  test('only the organisational props still to come are awaited', () => {
-    const props = new Set(CONTROLS.flatMap((c) => (c.status.met === 'prop' ? c.status.props : [])));
-    expect([...PROPS_NOT_YET_AVAILABLE].filter((p) => !props.has(p))).toEqual([]);
   });
 });

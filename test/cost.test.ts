@@ -1,9 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { organisational } from '../fixtures/scenarios';
 import {
   COST_TABLE_END, COST_TABLE_START, extractCostTable, renderCostTable, replaceCostTable, writeCostTable,
 } from '../scripts/cost-table';
@@ -40,6 +42,11 @@ describe('default configuration, us-east-1 (figures worked out by hand from the 
     'CloudWatch dashboard': 3.00,
     'CloudWatch alarms': 1.10, // 11 x 0.10: 9 monitoring alarms and 2 scaling alarms
     'CloudWatch Logs ingestion': 1.00, // 2 GB x 0.50
+    'CloudWatch Logs storage': 0.18, // 2 GB x 90 days / 30 = 6 GB x 0.03
+    'EC2 detailed monitoring': 0, // basic monitoring by default
+    'RDS Enhanced Monitoring': 0, // off by default
+    'KMS keys': 0, // AWS owned and managed keys by default
+    'KMS requests': 0,
     'WAF web ACL': 0, // no firewall by default
     'WAF rules': 0,
     'WAF requests': 0,
@@ -49,9 +56,9 @@ describe('default configuration, us-east-1 (figures worked out by hand from the 
     expect(lines(estimate)).toEqual(expected);
   });
 
-  test('total $154.32', () => {
-    expect(estimate.totalUsd).toBe(154.32);
-    expect(sum(Object.values(expected))).toBe(154.32);
+  test('total $154.50', () => {
+    expect(estimate.totalUsd).toBe(154.50);
+    expect(sum(Object.values(expected))).toBe(154.50);
   });
 
   test('metadata', () => {
@@ -101,6 +108,11 @@ describe('HA configuration, eu-west-1 (figures worked out by hand from the price
     'CloudWatch dashboard': 3.00,
     'CloudWatch alarms': 1.10,
     'CloudWatch Logs ingestion': 1.14, // 2 x 0.57
+    'CloudWatch Logs storage': 0.18, // 6 GB x 0.03
+    'EC2 detailed monitoring': 0,
+    'RDS Enhanced Monitoring': 0,
+    'KMS keys': 0,
+    'KMS requests': 0,
     'WAF web ACL': 0, // no firewall by default
     'WAF rules': 0,
     'WAF requests': 0,
@@ -110,16 +122,16 @@ describe('HA configuration, eu-west-1 (figures worked out by hand from the price
     expect(lines(estimate)).toEqual(expected);
   });
 
-  test('total $241.76', () => {
-    expect(estimate.totalUsd).toBe(241.76);
-    expect(sum(Object.values(expected))).toBe(241.76);
+  test('total $241.94', () => {
+    expect(estimate.totalUsd).toBe(241.94);
+    expect(sum(Object.values(expected))).toBe(241.94);
   });
 });
 
 describe('other published totals', () => {
-  test('default eu-west-1: $164.66; HA us-east-1: $226.77', () => {
-    expect(CostEstimate.ofDefaults('eu-west-1').totalUsd).toBe(164.66);
-    expect(CostEstimate.ofHighAvailability('us-east-1').totalUsd).toBe(226.77);
+  test('default eu-west-1: $164.84; HA us-east-1: $226.95', () => {
+    expect(CostEstimate.ofDefaults('eu-west-1').totalUsd).toBe(164.84);
+    expect(CostEstimate.ofHighAvailability('us-east-1').totalUsd).toBe(226.95);
   });
 });
 
@@ -143,15 +155,20 @@ describe('default configuration, eu-west-2 (the README\'s region; figures worked
     'CloudWatch dashboard': 3.00,
     'CloudWatch alarms': 1.10,
     'CloudWatch Logs ingestion': 1.20, // 2 x 0.5985 = 1.197
+    'CloudWatch Logs storage': 0.19, // 6 GB x 0.0315 = 0.189
+    'EC2 detailed monitoring': 0,
+    'RDS Enhanced Monitoring': 0,
+    'KMS keys': 0,
+    'KMS requests': 0,
     'WAF web ACL': 0, // no firewall by default
     'WAF rules': 0,
     'WAF requests': 0,
   };
 
-  test('every line, total $171.80', () => {
+  test('every line, total $171.99', () => {
     expect(lines(estimate)).toEqual(expected);
-    expect(estimate.totalUsd).toBe(171.80);
-    expect(sum(Object.values(expected))).toBe(171.80);
+    expect(estimate.totalUsd).toBe(171.99);
+    expect(sum(Object.values(expected))).toBe(171.99);
   });
 
   test('the README\'s customised instance type, m6a.large, is priced and not burstable', () => {
@@ -255,8 +272,8 @@ describe('levers', () => {
     expect(l['EC2 CPU credits']).toBe(0);
     expect(l['RDS instance']).toBe(12.41); // 0.017 x 730 = 12.41
     expect(l['RDS storage']).toBe(2.30); // 20 x 0.115
-    // 154.32 - 14.60 - 7.30 - 12.41 - 2.30
-    expect(lean.totalUsd).toBe(117.71);
+    // 154.50 - 14.60 - 7.30 - 12.41 - 2.30
+    expect(lean.totalUsd).toBe(117.89);
   });
 
   test('gp2 costs more than gp3, t3 more than t3a', () => {
@@ -371,7 +388,7 @@ describe('README table', () => {
 
   test('shows default and HA in every region, the levers and the price table', () => {
     expect(markdown).toContain('| Item | Default, us-east-1 | HA, us-east-1 | Default, eu-west-1 | HA, eu-west-1 | Default, eu-west-2 | HA, eu-west-2 |');
-    expect(markdown).toMatch(/^\| \*\*Total per month\*\* \| \*\*\$154.32\*\* \| \*\*\$226.77\*\* \| \*\*\$164.66\*\* \| \*\*\$241.76\*\* \| \*\*\$171.80\*\* \| /m);
+    expect(markdown).toMatch(/^\| \*\*Total per month\*\* \| \*\*\$154.50\*\* \| \*\*\$226.95\*\* \| \*\*\$164.84\*\* \| \*\*\$241.94\*\* \| \*\*\$171.99\*\* \| /m);
     expect(markdown).toContain('1 x t3a.medium (unlimited CPU credits) with a 15 GiB gp3 root volume, Multi-AZ db.t3.micro with 20 GiB.');
     expect(markdown).toContain('| `secretsManagerEndpoint: false` | -$14.60 | -$16.06 |');
     expect(markdown).toContain('| `databaseMultiAz: false` | -$14.71 | -$15.68 |');
@@ -421,5 +438,47 @@ describe('README update', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('what the organisational props add (figures worked out by hand)', () => {
+  test('a customer managed key: $1 a month and its requests', () => {
+    const l = lines(CostEstimate.monthly({ customerManagedKeys: 1 }));
+    expect(l['KMS keys']).toBe(1.00);
+    expect(l['KMS requests']).toBe(0.30); // 100 thousand / 10,000 x 0.03
+    expect(lines(CostEstimate.monthly({ customerManagedKeys: 1, kmsRequests: 1000 }))['KMS requests']).toBe(3.00);
+    // Requests are priced only with a key of the dashboard's.
+    expect(lines(CostEstimate.monthly({ kmsRequests: 1000 }))['KMS requests']).toBe(0);
+  });
+
+  test('detailed monitoring: 7 metrics per instance', () => {
+    expect(lines(CostEstimate.monthly({ detailedMonitoring: true }))['EC2 detailed monitoring']).toBe(2.10); // 7 x 0.30
+    expect(lines(CostEstimate.monthly({ detailedMonitoring: true, minCapacity: 2 }))['EC2 detailed monitoring']).toBe(4.20);
+  });
+
+  test('enhanced monitoring: a 10 KB sample per interval, as logs ingested', () => {
+    const at = (seconds: number) => lines(CostEstimate.monthly({ databaseMonitoringInterval: Duration.seconds(seconds) }))['RDS Enhanced Monitoring'];
+    expect(at(60)).toBe(0.22); // 43,800 samples x 10 KB = 0.44 GB x 0.50
+    expect(at(15)).toBe(0.88); // 175,200 x 10 KB = 1.75 GB x 0.50 = 0.875, half up
+    expect(at(1)).toBe(13.14); // 2,628,000 x 10 KB = 26.28 GB x 0.50
+    expect(() => CostEstimate.monthly({ databaseMonitoringInterval: Duration.seconds(20) })).toThrow(/databaseMonitoringInterval must be 1, 5, 10, 15, 30, 60 seconds/);
+  });
+
+  test('longer retention: storage grows with the days kept', () => {
+    const storage = (retention: logs.RetentionDays) => lines(CostEstimate.monthly({ logRetention: retention }))['CloudWatch Logs storage'];
+    expect(storage(logs.RetentionDays.ONE_YEAR)).toBe(0.73); // 2 GB x 365 / 30 = 24.33 GB x 0.03
+    expect(storage(logs.RetentionDays.ONE_WEEK)).toBe(0.01); // 0.47 GB x 0.03 = 0.014
+    expect(storage(logs.RetentionDays.INFINITE)).toBe(7.30); // ten years: 243.33 GB x 0.03
+  });
+
+  test('ofDashboard prices what the dashboard was built with', () => {
+    const stack = new Stack(new App(), 'Org', { env: { account: '123456789012', region: 'eu-west-2' } });
+    const dashboard = new PanintelligenceDashboard(stack, 'Dashboard', organisational(stack));
+    const l = lines(CostEstimate.ofDashboard(dashboard));
+    expect(l['KMS keys']).toBe(1.00);
+    expect(l['KMS requests']).toBe(0.30);
+    expect(l['EC2 detailed monitoring']).toBe(2.10);
+    expect(l['RDS Enhanced Monitoring']).toBe(1.05); // 1.75 GB x 0.5985 = 1.047
+    expect(l['CloudWatch Logs storage']).toBe(0.77); // 24.33 GB x 0.0315 = 0.766
   });
 });

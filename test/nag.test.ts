@@ -4,12 +4,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecksV2 } from 'cdk-nag-v2';
 import { CDK_NAG_3, CDK_NAG_3_PLUGIN, testFromCdk } from './cdk-range';
-import { build, customised, defaults, Scenario, withFirewall } from '../fixtures/scenarios';
+import { build, customised, defaults, organisational, Scenario, withFirewall } from '../fixtures/scenarios';
 
 const testNag3 = testFromCdk(CDK_NAG_3, 'cdk-nag 3');
 const testNag3Plugin = testFromCdk(CDK_NAG_3_PLUGIN, 'cdk-nag 3 as a policy-validation plugin');
 
-const scenarios: Array<[string, Scenario]> = [['default', defaults], ['customised', customised], ['firewall', withFirewall]];
+const scenarios: Array<[string, Scenario]> = [
+  ['default', defaults], ['customised', customised], ['firewall', withFirewall], ['organisational', organisational],
+];
 
 describe.each(scenarios)('cdk-nag AwsSolutions on the %s stack', (_name, scenario) => {
   test('cdk-nag 2 (Aspects) finds no unsuppressed error or warning', () => {

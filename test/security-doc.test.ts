@@ -1,12 +1,12 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { build, customised, defaults } from '../fixtures/scenarios';
+import { build, customised, defaults, organisational } from '../fixtures/scenarios';
 import { collectSuppressions, readSection, renderSuppressions, SUPPRESSIONS_END, SUPPRESSIONS_START, SuppressionRow } from '../scripts/lib/suppressions';
 
 describe('README security section', () => {
   let rows: SuppressionRow[];
   beforeAll(() => {
-    rows = collectSuppressions([build(defaults).stack, build(customised).stack]);
+    rows = collectSuppressions([build(defaults).stack, build(customised).stack, build(organisational).stack]);
   });
 
   test('every suppression has a specific reason', () => {

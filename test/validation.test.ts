@@ -57,6 +57,21 @@ describe('bad props are refused with the prop and the allowed values', () => {
     [{ databaseSnapshotIdentifier: 'arn:aws:rds:eu-west-2:123456789012:cluster-snapshot:awsbackup:job-1' }, /databaseSnapshotIdentifier must be an RDS DB snapshot/],
     [{ databaseSnapshotIdentifier: 'my snapshot' }, /databaseSnapshotIdentifier must be an RDS DB snapshot/],
     [{ databaseSnapshotIdentifier: '1st-snapshot' }, /databaseSnapshotIdentifier must be an RDS DB snapshot/],
+    [{ databasePort: 1149 }, /databasePort must be a whole number from 1150 to 65535, got 1149/],
+    [{ databasePort: 65536 }, /databasePort must be a whole number from 1150 to 65535, got 65536/],
+    [{ databasePort: 3306.5 }, /databasePort must be a whole number from 1150 to 65535, got 3306.5/],
+    [{ databaseMonitoringInterval: Duration.seconds(20) },
+      /databaseMonitoringInterval must be 1, 5, 10, 15, 30, 60 seconds \(what RDS Enhanced Monitoring offers\), got 20 seconds/],
+    [{ databaseMonitoringInterval: Duration.minutes(2) }, /databaseMonitoringInterval must be 1, 5, 10, 15, 30, 60 seconds/],
+    [{ additionalInstanceTypes: [new ec2.InstanceType('m7g.large')] },
+      /additionalInstanceTypes must be x86_64 types, like the dashboard's AMI \(no Graviton build\), got m7g.large/],
+    [{ additionalInstanceTypes: [new ec2.InstanceType('t3.medium'), new ec2.InstanceType('t3.medium')] },
+      /additionalInstanceTypes must not repeat a type, nor instanceType/],
+    [{ additionalInstanceTypes: [new ec2.InstanceType('t3a.medium')] }, /additionalInstanceTypes must not repeat a type, nor instanceType/],
+    [{ cpuCredits: ec2.CpuCredits.STANDARD, additionalInstanceTypes: [new ec2.InstanceType('t3.medium'), new ec2.InstanceType('m5.large')] },
+      /additionalInstanceTypes must be burstable \(T\) types when cpuCredits is given, got m5.large/],
+    [{ additionalInstanceTypes: Array.from({ length: 40 }, (_, i) => new ec2.InstanceType(`m5.${i + 1}xlarge`)) },
+      /additionalInstanceTypes may list at most 39 types \(a mixed instances policy takes 40 with instanceType\), got 40/],
   ] as Array<[Partial<PanintelligenceDashboardProps>, RegExp]>)('%o', (props, message) => {
     refused(() => props, message);
   });

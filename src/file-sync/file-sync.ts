@@ -2,6 +2,7 @@ import { CustomResource, Duration, FileSystem, Names, RemovalPolicy, Stack, Toke
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -73,6 +74,15 @@ export interface FileSyncProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Customer managed KMS key of the uploads bucket (with an S3 Bucket Key, so S3 asks KMS for a
+   * data key rarely) and of the dead-letter queue; the function is granted what it needs of it.
+   * Uploaders then need `kms:GenerateDataKey` on the key.
+   *
+   * @default - SSE-S3 for the bucket and SSE-SQS for the queue
+   */
+  readonly encryptionKey?: kms.IKey;
 
   /**
    * Bucket that receives the uploads bucket's S3 server access logs.
@@ -156,15 +166,19 @@ export interface FileSyncProps {
  */
 export class FileSync extends Construct {
   /**
-   * The uploads bucket: versioned, SSE-S3 encrypted, TLS only, no public access. Upload files
-   * under `images/`, `themes/`, `excel-data/` or `svg/`; other keys are not synced.
+   * The uploads bucket: versioned, encrypted (SSE-S3, or SSE-KMS with `encryptionKey`), TLS
+   * only, no public access. Upload files under `images/`, `themes/`, `excel-data/` or `svg/`;
+   * other keys are not synced.
    */
   public readonly bucket: s3.Bucket;
 
   /** The function that copies objects to the file system and deletes removed ones. */
   public readonly function: lambda.Function;
 
-  /** Events the function could not handle after Lambda's retries (SSE-SQS, TLS only). */
+  /**
+   * Events the function could not handle after Lambda's retries (SSE-SQS, or SSE-KMS with
+   * `encryptionKey`; TLS only).
+   */
   public readonly deadLetterQueue: sqs.Queue;
 
   /**
@@ -191,9 +205,11 @@ export class FileSync extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      // SSE-S3 rather than KMS: the data is shared with every dashboard user anyway, and it
-      // spares uploaders and the function a key policy, and the account a key per dashboard.
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      // SSE-S3 unless a key is given: the data is shared with every dashboard user anyway, and
+      // it spares uploaders and the function a key policy, and the account a key per dashboard.
+      ...(props.encryptionKey
+        ? { encryption: s3.BucketEncryption.KMS, encryptionKey: props.encryptionKey, bucketKeyEnabled: true }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
       versioned: true,
       lifecycleRules: [{
         id: 'expire-old-versions',
@@ -207,7 +223,9 @@ export class FileSync extends Construct {
     });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...(props.encryptionKey
+        ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+        : { encryption: sqs.QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
@@ -249,6 +267,9 @@ export class FileSync extends Construct {
       resources: [this.bucket.bucketArn],
     }));
     this.bucket.encryptionKey?.grantDecrypt(role);
+    // Lambda sends failed events to the queue as the function's role, which grants only
+    // sqs:SendMessage itself; an encrypted queue also needs a data key.
+    props.encryptionKey?.grant(role, 'kms:GenerateDataKey');
     // Mount and write through its access point only; no root access.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],

@@ -4,6 +4,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { DEFAULTS } from './defaults';
 import { MANAGED_RULE_GROUPS, RATE_LIMIT_MAX, RATE_LIMIT_MIN, RATE_LIMIT_WINDOWS_SECONDS } from './firewall';
 import { instanceSignalBudget } from './fleet';
+import { GOVERNANCE_RULES } from './governance-rules';
 import { ALARM_RULES } from './monitoring/alarms';
 import { NO_EGRESS_NEEDS } from './network';
 import type { ResolvedDashboardProps } from './resolved-props';
@@ -350,4 +351,7 @@ export const DASHBOARD_RULES: ReadonlyArray<DashboardRule> = [
     violated: (p) => rule.violated(p.alarms),
     message: (p) => rule.message(p.alarms),
   })),
+
+  // Organisational choices of governed accounts.
+  ...GOVERNANCE_RULES,
 ];

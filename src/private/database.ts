@@ -32,8 +32,6 @@ export const MASTER_USERNAME = 'piadmin';
  */
 export const ENGINE_VERSION = rds.MariaDbEngineVersion.of('10.11', '10.11');
 
-/** MariaDB port: part of the dashboard's contract. */
-export const DATABASE_PORT = 3306;
 
 /**
  * Characters left out of generated passwords: the env files are `KEY=value` lines without
@@ -47,7 +45,8 @@ export const PASSWORD_EXCLUDE_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
  */
 export interface DashboardDatabaseProps extends Pick<ResolvedDashboardProps,
 'databaseInstanceType' | 'databaseAllocatedStorage' | 'databaseMultiAz' | 'databaseBackupRetention'
-| 'databaseRequireTls' | 'secretRotation' | 'masterSecretRotation' | 'removal' | 'logRetention' | 'databaseSnapshotIdentifier'> {
+| 'databaseRequireTls' | 'secretRotation' | 'masterSecretRotation' | 'removal' | 'logRetention' | 'databaseSnapshotIdentifier'
+| 'databasePort' | 'databaseMonitoringInterval' | 'encryptionKey'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   readonly rotationSubnets: ec2.SubnetSelection;
@@ -118,12 +117,19 @@ export class DashboardDatabase extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: [this.securityGroup],
-      port: DATABASE_PORT,
+      // In the secrets too (attached), where the dashboard, the rotation and the provisioning read it.
+      port: props.databasePort,
       databaseName: SCHEMA_NAME,
-      credentials: rds.Credentials.fromGeneratedSecret(MASTER_USERNAME, { excludeCharacters: PASSWORD_EXCLUDE_CHARACTERS }),
+      credentials: rds.Credentials.fromGeneratedSecret(MASTER_USERNAME, {
+        excludeCharacters: PASSWORD_EXCLUDE_CHARACTERS,
+        encryptionKey: props.encryptionKey,
+      }),
       allocatedStorage: props.databaseAllocatedStorage,
       storageType: rds.StorageType.GP3,
       storageEncrypted: true,
+      storageEncryptionKey: props.encryptionKey,
+      // With a role of its own, which lets RDS write to the RDSOSMetrics log group only.
+      monitoringInterval: props.databaseMonitoringInterval,
       multiAz: props.databaseMultiAz,
       publiclyAccessible: false,
       backupRetention: props.databaseBackupRetention,
@@ -164,6 +170,7 @@ export class DashboardDatabase extends Construct {
       dbname: SCHEMA_NAME,
       masterSecret: this.masterSecret,
       excludeCharacters: PASSWORD_EXCLUDE_CHARACTERS,
+      encryptionKey: props.encryptionKey,
     });
     this.secret = appSecret.attach(this.instance);
     // `"ssl": true` makes the rotation functions connect with TLS and verify the server, with no
@@ -253,10 +260,10 @@ export class DashboardDatabase extends Construct {
         id: 'AwsSolutions-RDS6',
         reason: 'The dashboard connects with a user name and password read from Secrets Manager at boot; it cannot use IAM database tokens.',
       },
-      {
+      ...(props.databasePort === DEFAULTS.databasePort ? [{
         id: 'AwsSolutions-RDS11',
-        reason: 'Port 3306 is the dashboard\'s contract; the database is in isolated subnets and reachable only from the fleet and rotation security groups.',
-      },
+        reason: 'Port 3306 is what the dashboard expects unless databasePort says otherwise; the database is in isolated subnets and reachable only from the fleet and rotation security groups.',
+      }] : []),
       ...(props.databaseMultiAz ? [] : [{
         id: 'AwsSolutions-RDS3',
         reason: 'Single-AZ was chosen explicitly with databaseMultiAz: false, trading availability for cost.',
@@ -267,6 +274,14 @@ export class DashboardDatabase extends Construct {
           + 'which deletion protection would refuse half-way; RETAIN keeps deletion protection on.',
       }]),
     ]);
+    if (props.databaseMonitoringInterval !== undefined) {
+      suppressNag(this.instance.node.findChild('MonitoringRole'), [{
+        id: 'AwsSolutions-IAM4',
+        reason: 'RDS Enhanced Monitoring\'s own service-role policy: it lets RDS write the RDSOSMetrics log group and nothing else, '
+          + 'and the role can only be assumed by monitoring.rds.amazonaws.com.',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole'],
+      }]);
+    }
   }
 
   /**
@@ -315,6 +330,8 @@ function restoreFromSnapshot(instance: rds.DatabaseInstance, snapshotIdentifier:
   cfn.masterUsername = undefined;
   cfn.dbName = undefined;
   cfn.storageEncrypted = undefined;
+  // The key too: a restored instance keeps the snapshot's (CloudFormation refuses KmsKeyId here).
+  cfn.kmsKeyId = undefined;
   suppressNag(instance, [{
     id: 'AwsSolutions-RDS2',
     reason: 'A database restored from a snapshot inherits the encryption of the snapshot (CloudFormation refuses StorageEncrypted with DBSnapshotIdentifier); '

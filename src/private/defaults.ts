@@ -49,6 +49,12 @@ export const DASHBOARD_DEFAULTS = {
   preUpgradeBackup: true,
   preUpgradeBackupRetention: Duration.days(35),
   upgradeMode: UpgradeMode.ROLLING,
+  /** Off: a protected load balancer fails the stack's deletion half-way. */
+  loadBalancerDeletionProtection: false,
+  detailedMonitoring: false,
+  /** MariaDB's own port, what the dashboard expected before the secret carried one. */
+  databasePort: 3306,
+  bucketVersioning: false,
 } as const satisfies { readonly [P in keyof PanintelligenceDashboardProps]?: NonNullable<PanintelligenceDashboardProps[P]> };
 
 /**
@@ -94,4 +100,12 @@ export const DEFAULTS = {
   firewallRateLimitWindow: Duration.minutes(5),
   /** The dashboard's authentication path and its API's token endpoint. */
   firewallLoginPaths: ['/pi/auth/', '/pi/api/v2/tokens'],
+  /** The Enhanced Monitoring intervals RDS accepts, in seconds. */
+  databaseMonitoringIntervals: [1, 5, 10, 15, 30, 60],
+  /** The ports RDS for MariaDB accepts. */
+  databasePortRange: { min: 1150, max: 65535 },
+  /** A mixed instances policy takes at most 40 instance types, `instanceType` being one. */
+  maxAdditionalInstanceTypes: 39,
+  /** How long the log bucket keeps a version after it becomes noncurrent, when versioned. */
+  logBucketNoncurrentVersionRetention: Duration.days(1),
 } as const;

@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { onePerZone } from './network';
 
@@ -9,6 +10,8 @@ export interface DashboardFileSystemProps {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   readonly removalPolicy: RemovalPolicy;
+  /** The customer managed key of the file system, if any. */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -35,6 +38,7 @@ export class DashboardFileSystem extends Construct {
       vpcSubnets: onePerZone(props.vpcSubnets),
       securityGroup,
       encrypted: true,
+      kmsKey: props.encryptionKey,
       performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
       throughputMode: this.throughputMode,
       // Backups come from the AWS Backup plan of this construct, with its own retention.

@@ -24,7 +24,8 @@ export const OLD_INSTANCE_EXIT = Duration.minutes(3);
 export interface DashboardFleetProps extends Pick<ResolvedDashboardProps,
 'machineImage' | 'instanceType' | 'cpuCredits' | 'rootDeviceName' | 'volumeType' | 'volumeSize' | 'keyPair'
 | 'minCapacity' | 'maxCapacity' | 'desiredCapacity' | 'scaleOutCpuPercent' | 'scaleInCpuPercent'
-| 'startupTimeout' | 'drainTime' | 'alarmTopic' | 'upgradeMode'> {
+| 'startupTimeout' | 'drainTime' | 'alarmTopic' | 'upgradeMode'
+| 'detailedMonitoring' | 'additionalInstanceTypes' | 'encryptionKey'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   /** Renders the user data; given where the instance reports the outcome of its boot. */
@@ -91,11 +92,15 @@ export class DashboardFleet extends Construct {
       requireImdsv2: true,
       httpPutResponseHopLimit: 1,
       instanceMetadataTags: false,
+      // Left out when off, so the template of the default fleet stays as it was.
+      detailedMonitoring: props.detailedMonitoring || undefined,
       blockDevices: [{
         deviceName: props.rootDeviceName,
         volume: ec2.BlockDeviceVolume.ebs(props.volumeSize, {
           volumeType: props.volumeType,
           encrypted: true,
+          // Auto Scaling's service-linked role launches with it: the key's policy names that role.
+          kmsKey: props.encryptionKey,
           deleteOnTermination: true,
         }),
       }],
@@ -104,7 +109,7 @@ export class DashboardFleet extends Construct {
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-      launchTemplate,
+      ...launchSettings(launchTemplate, props.instanceType, props.additionalInstanceTypes),
       minCapacity: props.minCapacity,
       maxCapacity: props.maxCapacity,
       desiredCapacity: props.desiredCapacity,
@@ -122,6 +127,14 @@ export class DashboardFleet extends Construct {
       groupMetrics: [autoscaling.GroupMetrics.all()],
     });
     namedZones(this.autoScalingGroup, props.vpc.selectSubnets(props.vpcSubnets).subnets);
+    if (props.additionalInstanceTypes?.length) {
+      const reason = 'The root volume is encrypted in the launch template (encrypted: true, and encryptionKey when given); '
+        + 'cdk-nag cannot read a launch template given through a mixed instances policy, and fails on it.';
+      suppressNag(this.autoScalingGroup, [
+        { id: 'AwsSolutions-EC26', reason },
+        { id: 'CdkNagValidationFailure', reason, appliesTo: ['AwsSolutions-EC26'] },
+      ]);
+    }
     if (props.upgradeMode === UpgradeMode.EXCLUSIVE) {
       // A new instance finds its group and waits until no instance of another version is left.
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -167,6 +180,29 @@ export class DashboardFleet extends Construct {
     scale('CpuScaleIn', -1, props.scaleInCpuPercent, cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
       `Removes a dashboard instance when the average CPU is at or below ${props.scaleInCpuPercent} %`);
   }
+}
+
+/**
+ * The group's launch template, alone, or in a mixed instances policy that tries `instanceType`
+ * first and `additionalInstanceTypes` in their order when a type has no capacity. All On-Demand:
+ * a Spot instance taken back mid-session would log its users out.
+ */
+function launchSettings(
+  launchTemplate: ec2.LaunchTemplate, instanceType: ec2.InstanceType, additionalInstanceTypes: ec2.InstanceType[] | undefined,
+): Pick<autoscaling.AutoScalingGroupProps, 'launchTemplate' | 'mixedInstancesPolicy'> {
+  if (!additionalInstanceTypes?.length) {
+    return { launchTemplate };
+  }
+  return {
+    mixedInstancesPolicy: {
+      launchTemplate,
+      launchTemplateOverrides: [instanceType, ...additionalInstanceTypes].map((type) => ({ instanceType: type })),
+      instancesDistribution: {
+        onDemandAllocationStrategy: autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+        onDemandPercentageAboveBaseCapacity: 100,
+      },
+    },
+  };
 }
 
 /** CloudFormation's longest PauseTime of a rolling update. */

@@ -31,7 +31,8 @@ const DASHBOARD_HOST_PRIORITY = 10;
 
 /** Internal: what the load-balancer tier needs. */
 export interface DashboardLoadBalancerProps extends Pick<ResolvedDashboardProps,
-'certificate' | 'domainName' | 'hostedZone' | 'sslPolicy' | 'healthCheckPath' | 'accessLogs' | 'idleTimeout' | 'drainTime'> {
+'certificate' | 'domainName' | 'hostedZone' | 'sslPolicy' | 'healthCheckPath' | 'accessLogs' | 'idleTimeout' | 'drainTime'
+| 'loadBalancerDeletionProtection'> {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
 }
@@ -75,6 +76,8 @@ export class DashboardLoadBalancer extends Construct {
       securityGroup,
       dropInvalidHeaderFields: true,
       idleTimeout: props.idleTimeout,
+      // Left out when off, so the template of the default load balancer stays as it was.
+      deletionProtection: props.loadBalancerDeletionProtection || undefined,
     });
     if (!props.accessLogs) {
       suppressNag(this.loadBalancer, [{

@@ -43,6 +43,23 @@ export function logBucketRetention(retention: logs.RetentionDays): Duration {
   return Duration.days(retention === logs.RetentionDays.INFINITE ? 3650 : retention);
 }
 
+/** Options of {@link createLogBucket}. Internal. */
+export interface LogBucketOptions {
+  /**
+   * Whether the bucket is versioned; a noncurrent version then goes a day later, so the expiry
+   * still frees the space.
+   * @default false
+   */
+  readonly versioned?: boolean;
+  /**
+   * Where the bucket's own S3 server access logs go.
+   * @default - nowhere (it would log to itself)
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  /** @default - no prefix */
+  readonly serverAccessLogsPrefix?: string;
+}
+
 /**
  * A bucket for access logs (S3 server access logs, load balancer access logs) that expires them
  * after `retention`. SSE-S3, because neither log delivery supports SSE-KMS. With `DESTROY` its
@@ -50,6 +67,7 @@ export function logBucketRetention(retention: logs.RetentionDays): Duration {
  */
 export function createLogBucket(
   scope: Construct, id: string, retention: Duration, removalPolicy: RemovalPolicy = DEFAULTS.statefulRemovalPolicy,
+  options: LogBucketOptions = {},
 ): s3.Bucket {
   const bucket = new s3.Bucket(scope, id, {
     encryption: s3.BucketEncryption.S3_MANAGED,
@@ -58,13 +76,23 @@ export function createLogBucket(
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     removalPolicy,
     autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
-    lifecycleRules: [{ expiration: retention, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    // Written like this when unversioned, so the template of the default bucket stays as it was.
+    ...(options.versioned ? { versioned: true } : {}),
+    lifecycleRules: [{
+      expiration: retention,
+      abortIncompleteMultipartUploadAfter: Duration.days(1),
+      ...(options.versioned ? { noncurrentVersionExpiration: DEFAULTS.logBucketNoncurrentVersionRetention } : {}),
+    }],
+    serverAccessLogsBucket: options.serverAccessLogsBucket,
+    serverAccessLogsPrefix: options.serverAccessLogsBucket ? options.serverAccessLogsPrefix : undefined,
   });
-  suppressNag(bucket, [{
-    id: 'AwsSolutions-S1',
-    reason: 'This bucket holds access logs itself; logging its own access would need yet another log bucket. '
-      + 'Only the log-delivery service principals write to it, and TLS is enforced.',
-  }]);
+  if (!options.serverAccessLogsBucket) {
+    suppressNag(bucket, [{
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket holds access logs itself; logging its own access would need yet another log bucket. '
+        + 'Only the log-delivery service principals write to it, and TLS is enforced.',
+    }]);
+  }
   return bucket;
 }
 

@@ -1,5 +1,6 @@
 import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { suppressNag } from './nag';
@@ -9,7 +10,7 @@ export const IMPORTED_TOPIC_WARNING = '@panintelligence/cdk-dashboard:alarmTopic
 export const IMPORTED_KEY_WARNING = '@panintelligence/cdk-dashboard:alarmTopicKey';
 
 /** The services that publish to the alarm topic, by the service principal the topic's policy names. */
-const TOPIC_PUBLISHERS = [
+export const TOPIC_PUBLISHERS = [
   // CloudWatch alarms.
   'cloudwatch.amazonaws.com',
   // EventBridge: failed rotations and refreshes.
@@ -19,7 +20,7 @@ const TOPIC_PUBLISHERS = [
 ];
 
 /** Scaling notifications are sent as the Auto Scaling service-linked role of the account. */
-function autoScalingRoleArn(account: string): string {
+export function autoScalingRoleArn(account: string): string {
   return `arn:${Aws.PARTITION}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 }
 
@@ -40,7 +41,7 @@ function topicStatement(topic: sns.ITopic, services: string[], account: string):
  * the publisher's identity. For this account; and, given its ARN, for that topic only (SNS's
  * encryption context). The key of a topic of this app cannot name the topic, which names the key.
  */
-function keyStatements(services: string[], account: string, topicArn?: string): iam.PolicyStatement[] {
+export function keyStatements(services: string[], account: string, topicArn?: string): iam.PolicyStatement[] {
   const forTopic = topicArn ? { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } : {};
   return [
     new iam.PolicyStatement({
@@ -111,15 +112,18 @@ function render(stack: Stack, statement: iam.PolicyStatement): string {
  * notices have somewhere to go; subscribers are the user's to add. Publishers are granted by
  * `allowAlarmTopicPublishers`.
  */
-export function createAlarmTopic(scope: Construct, id: string): sns.Topic {
+export function createAlarmTopic(scope: Construct, id: string, encryptionKey?: kms.IKey): sns.Topic {
   const topic = new sns.Topic(scope, id, {
     displayName: 'Panintelligence dashboard alarms',
     enforceSSL: true,
+    masterKey: encryptionKey,
   });
-  suppressNag(topic, [{
-    id: 'AwsSolutions-SNS2',
-    reason: 'The dashboard\'s own alarm topic carries alarm names and states and failure notices, not the dashboard\'s data; '
-      + 'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key. Give alarmTopic a topic encrypted with a customer managed key to encrypt them.',
-  }]);
+  if (!encryptionKey) {
+    suppressNag(topic, [{
+      id: 'AwsSolutions-SNS2',
+      reason: 'The dashboard\'s own alarm topic carries alarm names and states and failure notices, not the dashboard\'s data; '
+        + 'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key. Give encryptionKey a customer managed key to encrypt it.',
+    }]);
+  }
   return topic;
 }

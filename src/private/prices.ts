@@ -28,6 +28,14 @@ export interface RegionPrices {
   readonly dashboardMonth: number;
   readonly alarmMonth: number;
   readonly logsIngestGb: number;
+  /** CloudWatch Logs storage (archived), per GB-month. */
+  readonly logsStorageGbMonth: number;
+  /** CloudWatch metrics (the first 10,000), per metric-month: EC2 detailed monitoring is billed so. */
+  readonly metricMonth: number;
+  /** AWS KMS: a customer managed key, per month. */
+  readonly kmsKeyMonth: number;
+  /** AWS KMS: 10,000 requests (beyond the free tier). */
+  readonly kmsTenThousandRequests: number;
   /** T3/T3a unlimited mode surplus credits, Linux, per vCPU-hour. */
   readonly surplusVcpuHour: number;
   /** AWS WAF: a web ACL, per month. */
@@ -104,6 +112,11 @@ const OTHER: ReadonlyArray<readonly [Scalar, number, number, number]> = [
   ['dashboardMonth', 3.00, 3.00, 3.00],
   ['alarmMonth', 0.10, 0.10, 0.10],
   ['logsIngestGb', 0.50, 0.57, 0.5985],
+  ['logsStorageGbMonth', 0.03, 0.03, 0.0315],
+  ['metricMonth', 0.30, 0.30, 0.30],
+  // AWS KMS prices are the same in every region.
+  ['kmsKeyMonth', 1.00, 1.00, 1.00],
+  ['kmsTenThousandRequests', 0.03, 0.03, 0.03],
   ['surplusVcpuHour', 0.05, 0.05, 0.05],
   // AWS WAF prices are the same in every region.
   ['wafWebAclMonth', 5.00, 5.00, 5.00],
@@ -131,6 +144,7 @@ export const PRICE_SOURCES = {
   secrets: 'https://aws.amazon.com/secrets-manager/pricing/',
   cloudwatch: 'https://aws.amazon.com/cloudwatch/pricing/',
   waf: 'https://aws.amazon.com/waf/pricing/',
+  kms: 'https://aws.amazon.com/kms/pricing/',
 } as const;
 
 /** vCPUs and baseline utilisation (percent per vCPU) of the burstable sizes. Same in every region. */

@@ -6,9 +6,11 @@ from aws_cdk import Duration, RemovalPolicy
 import aws_cdk.aws_certificatemanager as acm
 import aws_cdk.aws_ec2 as ec2
 import aws_cdk.aws_elasticloadbalancingv2 as elbv2
+import aws_cdk.aws_kms as kms
 import aws_cdk.aws_lambda as lambda_
 import aws_cdk.aws_logs as logs
 import aws_cdk.aws_route53 as route53
+import aws_cdk.aws_s3 as s3
 import aws_cdk.aws_secretsmanager as secretsmanager
 import aws_cdk.aws_sns as sns
 from panintelligence_cdk_dashboard import (
@@ -119,7 +121,26 @@ def no_nat(stack):
     )
 
 
-SCENARIOS = {"default": default, "own-vpc": own_vpc, "customised": customised, "no-nat": no_nat}
+def organisational(stack):
+    return dict(
+        machine_image=machine_image(),
+        domain_name="bi.example.com",
+        hosted_zone=hosted_zone(stack),
+        encryption_key=kms.Key(stack, "OrganisationKey", enable_key_rotation=True),
+        log_retention=logs.RetentionDays.ONE_YEAR,
+        load_balancer_deletion_protection=True,
+        access_logs=True,
+        detailed_monitoring=True,
+        database_monitoring_interval=Duration.seconds(15),
+        database_port=5306,
+        additional_instance_types=[ec2.InstanceType("t3.medium"), ec2.InstanceType("m6a.large")],
+        server_access_logs_bucket=s3.Bucket.from_bucket_name(stack, "CentralAccessLogs", "example-org-access-logs"),
+        bucket_versioning=True,
+    )
+
+
+SCENARIOS = {"default": default, "own-vpc": own_vpc, "customised": customised, "no-nat": no_nat,
+             "organisational": organisational}
 
 
 def stack_in(app=None, region="eu-west-2"):

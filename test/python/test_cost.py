@@ -7,10 +7,10 @@ from scenarios import default, stack_in
 
 
 def test_published_totals():
-    assert CostEstimate.monthly().total_usd == 154.32
-    assert CostEstimate.of_defaults("eu-west-1").total_usd == 164.66
-    assert CostEstimate.of_high_availability("us-east-1").total_usd == 226.77
-    assert CostEstimate.of_defaults("eu-west-2").total_usd == 171.80
+    assert CostEstimate.monthly().total_usd == 154.50
+    assert CostEstimate.of_defaults("eu-west-1").total_usd == 164.84
+    assert CostEstimate.of_high_availability("us-east-1").total_usd == 226.95
+    assert CostEstimate.of_defaults("eu-west-2").total_usd == 171.99
 
 
 def test_keyword_arguments_and_the_readme_instance_type():

@@ -44,6 +44,8 @@ def test_unknown_argument():
     (dict(alarms=DashboardAlarmOptions(database_cpu=AlarmSettings(threshold=-1))), "databaseCpu"),
     (dict(firewall=DashboardFirewallOptions(login_rate_limit=5)), "firewall.loginRateLimit"),
     (dict(web_acl_arn="arn:aws:wafv2:us-east-1:123456789012:global/webacl/cdn/a1b2c3d4"), "webAclArn"),
+    (dict(database_port=80), "databasePort"),
+    (dict(additional_instance_types=[ec2.InstanceType("m7g.large")]), "additionalInstanceTypes"),
 ])
 def test_invalid_value_names_the_path_and_the_prop(props, prop):
     stack = stack_in()

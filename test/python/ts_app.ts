@@ -8,9 +8,11 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DashboardAlarmOptions, PanintelligenceDashboard, PanintelligenceDashboardProps, UpgradeMode } from '../../lib';
@@ -110,6 +112,21 @@ const SCENARIOS: { [name: string]: Scenario } = {
     fleetSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     secretsManagerEndpointSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Endpoint', 'sg-0123456789abcdef0'),
     alarmTopic: sns.Topic.fromTopicArn(stack, 'Ops', 'arn:aws:sns:eu-west-2:123456789012:ops-alarms'),
+  }),
+  'organisational': (stack) => ({
+    machineImage: machineImage(),
+    domainName: 'bi.example.com',
+    hostedZone: hostedZone(stack),
+    encryptionKey: new kms.Key(stack, 'OrganisationKey', { enableKeyRotation: true }),
+    logRetention: logs.RetentionDays.ONE_YEAR,
+    loadBalancerDeletionProtection: true,
+    accessLogs: true,
+    detailedMonitoring: true,
+    databaseMonitoringInterval: Duration.seconds(15),
+    databasePort: 5306,
+    additionalInstanceTypes: [new ec2.InstanceType('t3.medium'), new ec2.InstanceType('m6a.large')],
+    serverAccessLogsBucket: s3.Bucket.fromBucketName(stack, 'CentralAccessLogs', 'example-org-access-logs'),
+    bucketVersioning: true,
   }),
 };
 

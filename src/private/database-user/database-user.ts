@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IDependable } from 'constructs';
+import { grantSecretRead } from '../encryption';
 import { vpcFunctionRole } from '../function-role';
 import { handlerAsset, handlerResource } from '../handler-resource';
 import { createLogGroup } from '../logging';
@@ -38,8 +39,8 @@ export interface AppUserProps {
 export function provisionAppUser(scope: Construct, props: AppUserProps): CustomResource {
   const logGroup = createLogGroup(scope, 'ProvisioningLogs', { retention: props.logRetention });
   const role = vpcFunctionRole(scope, 'ProvisioningRole', 'Panintelligence dashboard database user provisioning', logGroup);
-  props.masterSecret.grantRead(role);
-  props.appSecret.grantRead(role);
+  grantSecretRead(props.masterSecret, role);
+  grantSecretRead(props.appSecret, role);
 
   const { function: handler, resource } = handlerResource(scope, {
     ids: { function: 'ProvisioningFunction', provider: 'ProvisioningProvider', providerLogs: 'ProvisioningProviderLogs', resource: 'AppUser' },
