@@ -31,7 +31,9 @@ import { configureRelease, RELEASE_OPTIONS } from './projenrc/release';
 //            2026-07-31; cfn-lint E2533 in test/cfn-lint.test.ts fails at 2.214.0).
 const CDK_FLOOR = '2.215.0';
 //   10.0.0: constructs' Construct, IConstruct and Node as aws-cdk-lib 2 has always used them.
-const CONSTRUCTS_FLOOR = '10.0.0';
+//   10.0.5: not an API of ours: cdk-nag 2, the check the README gives users, accepts no older
+//           constructs, so an app at 10.0.0 could not check the dashboard it deploys.
+const CONSTRUCTS_FLOOR = '10.0.5';
 // The versions of the build and the tests. 2.276.0 is the first release on which cdk-nag 3 runs
 // as a policy-validation plugin, so our suppressions are proven against both cdk-nag majors; it
 // is also above the 2.245.0 that @aws-cdk/integ-tests-alpha requires. Both tools are dev
